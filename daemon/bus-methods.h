@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+extern const sd_bus_vtable manager_vtable[];
+
+int bus_property_get_version(sd_bus *, const char *, const char *, const char *, sd_bus_message *, void *, sd_bus_error *);
+int bus_property_get_mode(sd_bus *, const char *, const char *, const char *, sd_bus_message *, void *, sd_bus_error *);
+int bus_property_get_mode_reason(sd_bus *, const char *, const char *, const char *, sd_bus_message *, void *, sd_bus_error *);
+int bus_property_get_kernel_interface(sd_bus *, const char *, const char *, const char *, sd_bus_message *, void *, sd_bus_error *);
+int bus_property_get_vm_count(sd_bus *, const char *, const char *, const char *, sd_bus_message *, void *, sd_bus_error *);
+int bus_property_get_shadow_pages(sd_bus *, const char *, const char *, const char *, sd_bus_message *, void *, sd_bus_error *);
+int bus_property_get_cache_pages(sd_bus *, const char *, const char *, const char *, sd_bus_message *, void *, sd_bus_error *);
+int bus_property_get_reclaimed_cache(sd_bus *, const char *, const char *, const char *, sd_bus_message *, void *, sd_bus_error *);
+int bus_property_get_reclaimed_shadow(sd_bus *, const char *, const char *, const char *, sd_bus_message *, void *, sd_bus_error *);
+int bus_property_get_last_event(sd_bus *, const char *, const char *, const char *, sd_bus_message *, void *, sd_bus_error *);
+
+int bus_method_list_vms(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int bus_method_get_vm(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int bus_method_list_policies(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int bus_method_get_policy(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int bus_method_set_policy(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int bus_method_remove_policy(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int bus_method_reclaim(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int bus_method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error);

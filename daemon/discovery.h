@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Follows VM directories in <debugfs>/kvm: a scan at start, inotify for
+ * creation and removal, a full rescan when inotify overflows, and a slow
+ * rescan timer only while the directory itself cannot be watched. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <systemd/sd-event.h>
+
+typedef struct Discovery Discovery;
+
+typedef struct DiscoveryCallbacks {
+        void (*vm_added)(const char *id, void *userdata);
+        void (*vm_removed)(const char *id, void *userdata);
+        /* After a full listing: 'ids' is every VM present now. */
+        void (*rescanned)(char **ids, size_t n, void *userdata);
+} DiscoveryCallbacks;
+
+int discovery_new(sd_event *e, const char *kvm_dir, const DiscoveryCallbacks *cb, void *userdata,
+                  Discovery **ret);
+Discovery *discovery_free(Discovery *d);
+/* Lists the directory now and reports it through rescanned(). */
+int discovery_rescan(Discovery *d);
+/* Whether the kvm directory exists and is being watched. */
+bool discovery_watching(const Discovery *d);
+
+/* Lists VM dir names in 'kvm_dir' (pure listing, for tests and rescans). */
+int discovery_list(const char *kvm_dir, char ***ret, size_t *ret_n);
+void strv_free_n(char **l, size_t n);

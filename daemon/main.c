@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kvm-reclaimd: arguments, configuration check, the loop. */
+#include <getopt.h>
+#include <string.h>
+
+#include "bus.h"
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+#include "util.h"
+
+static const char *arg_config = KVM_RECLAIMD_CONF_FILE;
+static const char *arg_conf_dir = KVM_RECLAIMD_CONF_DIR;
+static const char *arg_runtime_conf_dir = KVM_RECLAIMD_RUN_CONF_DIR;
+static const char *arg_proc_root = "/proc";
+static const char *arg_debugfs_dir = NULL;
+static const char *arg_bus_address = NULL;
+static BusMode arg_bus_mode = BUS_SYSTEM;
+static bool arg_check_config = false;
+
+static void help(void) {
+        printf("kvm-reclaimd [OPTIONS...]\n\n"
+               "Reclaims KVM shadow-MMU pages by per-cgroup policy under memory pressure.\n\n"
+               "  -h --help                 Show this help\n"
+               "     --version              Show the version\n"
+               "     --config=FILE          Main configuration file (default %s)\n"
+               "     --conf-dir=DIR         Persistent drop-in directory (default %s)\n"
+               "     --runtime-conf-dir=DIR Runtime drop-in directory (default %s)\n"
+               "     --check-config         Validate the configuration, print the effective policies, exit\n"
+               "     --debugfs-dir=DIR      KVM debugfs directory (overrides DebugfsDir=)\n"
+               "     --proc-root=DIR        Where /proc is (tests)\n"
+               "     --system               Serve on the system bus (default)\n"
+               "     --user                 Serve on the user bus\n"
+               "     --bus-address=ADDR     Serve on the bus at ADDR\n"
+               "     --no-bus               Serve no D-Bus API\n"
+               "     --bus-introspect       Print the D-Bus introspection XML and exit\n"
+               "     --log-level=LEVEL      err, warning, notice, info or debug\n",
+               KVM_RECLAIMD_CONF_FILE, KVM_RECLAIMD_CONF_DIR, KVM_RECLAIMD_RUN_CONF_DIR);
+}
+
+/* Returns 0 to go on, 1 to exit successfully, negative on error. */
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100, ARG_CONFIG, ARG_CONF_DIR, ARG_RUNTIME_CONF_DIR, ARG_CHECK_CONFIG,
+                ARG_DEBUGFS_DIR, ARG_PROC_ROOT, ARG_SYSTEM, ARG_USER, ARG_BUS_ADDRESS, ARG_NO_BUS,
+                ARG_BUS_INTROSPECT, ARG_LOG_LEVEL,
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "conf-dir", required_argument, NULL, ARG_CONF_DIR },
+                { "runtime-conf-dir", required_argument, NULL, ARG_RUNTIME_CONF_DIR },
+                { "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
+                { "debugfs-dir", required_argument, NULL, ARG_DEBUGFS_DIR },
+                { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
+                { "system", no_argument, NULL, ARG_SYSTEM },
+                { "user", no_argument, NULL, ARG_USER },
+                { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
+                { "no-bus", no_argument, NULL, ARG_NO_BUS },
+                { "bus-introspect", no_argument, NULL, ARG_BUS_INTROSPECT },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                {}
+        };
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 1;
+                case ARG_VERSION:
+                        printf("kvm-reclaimd %s\n", PACKAGE_VERSION);
+                        return 1;
+                case ARG_CONFIG:
+                        arg_config = optarg;
+                        break;
+                case ARG_CONF_DIR:
+                        arg_conf_dir = optarg;
+                        break;
+                case ARG_RUNTIME_CONF_DIR:
+                        arg_runtime_conf_dir = optarg;
+                        break;
+                case ARG_CHECK_CONFIG:
+                        arg_check_config = true;
+                        break;
+                case ARG_DEBUGFS_DIR:
+                        arg_debugfs_dir = optarg;
+                        break;
+                case ARG_PROC_ROOT:
+                        arg_proc_root = optarg;
+                        break;
+                case ARG_SYSTEM:
+                        arg_bus_mode = BUS_SYSTEM;
+                        break;
+                case ARG_USER:
+                        arg_bus_mode = BUS_USER;
+                        break;
+                case ARG_BUS_ADDRESS:
+                        arg_bus_mode = BUS_ADDRESS;
+                        arg_bus_address = optarg;
+                        break;
+                case ARG_NO_BUS:
+                        arg_bus_mode = BUS_NONE;
+                        break;
+                case ARG_BUS_INTROSPECT:
+                        r = bus_introspect(stdout);
+                        if (r < 0)
+                                return log_error_errno(r, "Cannot introspect: %m");
+                        return 1;
+                case ARG_LOG_LEVEL:
+                        r = log_parse_level(optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "Unknown log level '%s'", optarg);
+                        log_set_max_level(r);
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc)
+                return log_error_errno(EINVAL, "This program takes no positional arguments.");
+        return 0;
+}
+
+static int check_config(void) {
+        char *const dirs[] = { (char *) arg_conf_dir, (char *) arg_runtime_conf_dir, NULL };
+        _cleanup_free_ char *err = NULL;
+        Config *c = NULL;
+        int r;
+
+        r = config_load(arg_config, dirs, &c, &err);
+        if (r < 0)
+                return log_error_errno(r, "%s", err ?: "cannot load configuration");
+        config_dump(c, stdout);
+        config_free(c);
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        sigset_t mask;
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r != 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (arg_check_config)
+                return check_config() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        /* sd-event signal sources need the signals blocked first. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        r = manager_new(&(ManagerOptions) {
+                                .config_file = arg_config,
+                                .conf_dir = arg_conf_dir,
+                                .runtime_conf_dir = arg_runtime_conf_dir,
+                                .proc_root = arg_proc_root,
+                                .debugfs_dir = arg_debugfs_dir,
+                                .bus_mode = arg_bus_mode,
+                                .bus_address = arg_bus_address,
+                        },
+                        &m);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = manager_start(m);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = manager_run(m);
+        if (r < 0) {
+                log_error_errno(r, "Event loop failed: %m");
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "conf.h"
+#include "discovery.h"
+#include "pressure.h"
+#include "vm.h"
+
+typedef enum BusMode {
+        BUS_NONE,
+        BUS_SYSTEM,
+        BUS_USER,
+        BUS_ADDRESS,
+} BusMode;
+
+typedef struct ManagerOptions {
+        const char *config_file;
+        const char *conf_dir;            /* persistent drop-ins, SetPolicy writes here */
+        const char *runtime_conf_dir;    /* runtime drop-ins (SetPolicy runtime=true) */
+        const char *proc_root;           /* "/proc" */
+        const char *debugfs_dir;         /* overrides DebugfsDir= when set */
+        BusMode bus_mode;
+        const char *bus_address;
+} ManagerOptions;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        struct BusState *bus_state;      /* what was last announced (bus.c) */
+
+        /* Configuration: how to reload it, and what is in force. */
+        char *config_file;
+        char *conf_dirs[3];              /* persistent, runtime, NULL */
+        char *proc_root;
+        char *debugfs_override;
+        Config *config;
+        char *kvm_dir;                   /* in force: override or DebugfsDir= */
+        char *cgroup_root;               /* cgroup2 mount in use */
+
+        /* VMs by id (the debugfs dir name). */
+        VmTable vms;
+        Discovery *discovery;
+
+        /* PSI triggers: one for the host, one per policy cgroup with
+         * PressureThreshold=, in config order. */
+        PressureWatch *system_watch;
+        PressureWatch **cgroup_watches;
+        size_t n_cgroup_watches;
+        bool window_fallback_logged;
+
+        sd_event_source *refresh_timer;  /* armed only while some MaxPages= exists */
+        sd_event_source *settle_timer;   /* re-reads VMs just created */
+
+        bool kernel_interface;           /* mmu_reclaim seen (or the module param) */
+        bool mode_logged;
+        char *shrinker_saved;            /* mmu_shrinker value to restore at exit */
+
+        uint64_t reclaimed_cache_pages;
+        uint64_t reclaimed_shadow_pages;
+        uint64_t last_event_realtime_usec;
+        char *last_event_scope;
+        double last_event_some_avg10;
+        double last_event_full_avg10;
+        uint64_t last_event_latency_usec; /* PSI wakeup to last reclaim write */
+} Manager;
+
+int manager_new(const ManagerOptions *o, Manager **ret);
+Manager *manager_free(Manager *m);
+static inline void manager_freep(Manager **m) {
+        manager_free(*m);
+}
+/* Discovery, PSI triggers, the bus; then READY=1. */
+int manager_start(Manager *m);
+int manager_run(Manager *m);
+
+/* Re-reads every VM's counters, drops vanished VMs, enforces MaxPages=. */
+int manager_refresh(Manager *m);
+
+/* Reclaim: 'vm_id' (one VM) or 'scope' (cgroup subtree, NULL = host).
+ * 'action' 0 means each VM's own policy Action=.  Protect= and MinPages=
+ * always hold.  Totals of what was freed are returned. */
+int manager_reclaim(Manager *m, const char *vm_id, const char *scope, uint64_t goal, ReclaimAction action,
+                    const char *reason, uint64_t *ret_caches, uint64_t *ret_zapped);
+
+/* Re-reads the configuration; on error keeps the old one. */
+int manager_reload(Manager *m, char **ret_error);
+
+/* Writes 'p' as this daemon's drop-in for p->cgroup and reloads; on any
+ * error the old drop-in (or none) is put back. */
+int manager_set_policy(Manager *m, const Policy *p, bool runtime, char **ret_error);
+int manager_remove_policy(Manager *m, const char *cgroup, bool runtime, char **ret_error);
+/* The drop-in path SetPolicy uses for 'cgroup'. */
+char *manager_dropin_path(const Manager *m, const char *cgroup, bool runtime);
+
+const Policy *manager_policy_for(const Manager *m, const char *cgroup);
+const char *manager_mode(const Manager *m);
+const char *manager_mode_reason(const Manager *m);
+uint64_t manager_total_shadow(const Manager *m);
+uint64_t manager_total_cache(const Manager *m);

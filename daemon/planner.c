@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <string.h>
+
+#include "planner.h"
+#include "util.h"
+
+typedef unsigned __int128 u128;
+
+void plan_done(Plan *p) {
+        if (!p)
+                return;
+        free(p->steps);
+        *p = (Plan) {};
+}
+
+static bool vm_in_scope(const PlannerVm *v, const char *scope) {
+        if (!scope || strcmp(scope, "/") == 0)
+                return true;
+        return v->cgroup && cgroup_path_startswith(v->cgroup, scope);
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b) {
+        return a < b ? a : b;
+}
+
+typedef struct Candidate {
+        size_t vm;
+        const PlannerVm *v;
+        uint64_t avail;         /* pages above the floor, within zap_max */
+        uint64_t take;          /* pages this plan zaps */
+        uint64_t key;           /* what shares are proportional to */
+        uint64_t frac;          /* remainder of the last division, for rounding */
+} Candidate;
+
+static int candidate_by_id(const void *a, const void *b) {
+        return strcmp(((const Candidate *) a)->v->id, ((const Candidate *) b)->v->id);
+}
+
+static int candidate_by_cache_desc(const void *a, const void *b) {
+        const Candidate *x = a, *y = b;
+
+        if (x->v->cache_pages != y->v->cache_pages)
+                return x->v->cache_pages > y->v->cache_pages ? -1 : 1;
+        return strcmp(x->v->id, y->v->id);
+}
+
+static int candidate_by_frac_desc(const void *a, const void *b) {
+        const Candidate *x = a, *y = b;
+
+        if (x->frac != y->frac)
+                return x->frac > y->frac ? -1 : 1;
+        return strcmp(x->v->id, y->v->id);
+}
+
+/* Hands out 'amount' pages in proportion to c[i].key, never more than a
+ * candidate's remaining room, the rounding leftovers going to the largest
+ * remainders first (ties by id).  Returns what could not be placed. */
+static uint64_t distribute(Candidate *c, size_t n, uint64_t amount) {
+        while (amount > 0) {
+                u128 total = 0;
+                uint64_t given = 0;
+
+                for (size_t i = 0; i < n; i++)
+                        if (c[i].take < c[i].avail)
+                                total += c[i].key;
+                if (total == 0)
+                        break;
+                for (size_t i = 0; i < n; i++) {
+                        u128 share;
+                        uint64_t room = c[i].avail - c[i].take;
+
+                        c[i].frac = 0;
+                        if (room == 0 || c[i].key == 0)
+                                continue;
+                        share = (u128) amount * c[i].key / total;
+                        c[i].frac = (uint64_t) ((u128) amount * c[i].key % total * 1000000 / total);
+                        share = share > room ? room : share;
+                        c[i].take += (uint64_t) share;
+                        given += (uint64_t) share;
+                }
+                amount -= given;
+                if (amount == 0)
+                        break;
+                /* Rounding leftovers: one page each, best remainder first. */
+                qsort(c, n, sizeof(*c), candidate_by_frac_desc);
+                for (size_t i = 0; i < n && amount > 0; i++)
+                        if (c[i].key > 0 && c[i].take < c[i].avail) {
+                                c[i].take++;
+                                amount--;
+                                given++;
+                        }
+                qsort(c, n, sizeof(*c), candidate_by_id);
+                if (given == 0)
+                        break;
+        }
+        return amount;
+}
+
+/* Turns per-VM decisions into steps, in VM id order. */
+static int plan_build(Plan *p, const PlannerVm *vms, size_t n, const bool *caches, const uint64_t *zap);
+
+static const PlannerVm *plan_vms_for_sort;
+static int step_by_id(const void *a, const void *b) {
+        return strcmp(plan_vms_for_sort[((const PlanStep *) a)->vm].id,
+                      plan_vms_for_sort[((const PlanStep *) b)->vm].id);
+}
+
+static void plan_sort(Plan *p, const PlannerVm *vms) {
+        /* qsort has no context argument in C11; the planner is not reentrant
+         * across threads, which the single-threaded daemon never needs. */
+        plan_vms_for_sort = vms;
+        if (p->n_steps > 1)
+                qsort(p->steps, p->n_steps, sizeof(PlanStep), step_by_id);
+        plan_vms_for_sort = NULL;
+}
+
+static int plan_zap(Candidate *c, size_t n, uint64_t goal) {
+        uint64_t total_shadow = 0, total_weight = 0, total_avail = 0, excess_sum = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                total_shadow += c[i].v->shadow_pages;
+                total_weight += c[i].v->policy->weight;
+                total_avail += c[i].avail;
+        }
+        if (total_avail <= goal) {
+                for (size_t i = 0; i < n; i++)
+                        c[i].take = c[i].avail;
+                return 0;
+        }
+
+        /* Phase 1: each VM's fair share of the pages the scope keeps is in
+         * proportion to its weight; VMs above it give in proportion to how
+         * far above they are. */
+        for (size_t i = 0; i < n; i++) {
+                uint64_t share = (uint64_t) ((u128) total_shadow * c[i].v->policy->weight / total_weight);
+                uint64_t keep = share > c[i].v->policy->min_pages ? share : c[i].v->policy->min_pages;
+
+                c[i].key = c[i].v->shadow_pages > keep ? min_u64(c[i].v->shadow_pages - keep, c[i].avail) : 0;
+                excess_sum += c[i].key;
+        }
+        if (excess_sum >= goal) {
+                /* Room is the excess itself, so no VM goes below its share. */
+                uint64_t *saved = calloc(n, sizeof(uint64_t));
+                if (!saved)
+                        return -ENOMEM;
+                for (size_t i = 0; i < n; i++) {
+                        saved[i] = c[i].avail;
+                        c[i].avail = c[i].key;
+                }
+                (void) distribute(c, n, goal);
+                for (size_t i = 0; i < n; i++)
+                        c[i].avail = saved[i];
+                free(saved);
+                return 0;
+        }
+        for (size_t i = 0; i < n; i++)
+                c[i].take = c[i].key;
+        goal -= excess_sum;
+
+        /* Phase 2: everyone is at or below the fair share; the rest comes
+         * from what each has above its floor, less from heavier VMs. */
+        for (size_t i = 0; i < n; i++)
+                c[i].key = (uint64_t) ((u128) (c[i].avail - c[i].take) * POLICY_WEIGHT_MAX / c[i].v->policy->weight);
+        (void) distribute(c, n, goal);
+        return 0;
+}
+
+int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *ret) {
+        _cleanup_free_ Candidate *c = NULL;
+        _cleanup_free_ bool *caches = NULL;
+        _cleanup_free_ uint64_t *zap = NULL;
+        uint64_t goal = min_u64(req->goal_pages, req->round_cap), cache_pages = 0;
+        size_t nc = 0, nz = 0;
+        int r;
+
+        c = calloc(n ? n : 1, sizeof(Candidate));
+        caches = calloc(n ? n : 1, sizeof(bool));
+        zap = calloc(n ? n : 1, sizeof(uint64_t));
+        if (!c || !caches || !zap)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!vms[i].policy->protect && vm_in_scope(&vms[i], req->scope))
+                        c[nc++] = (Candidate) { .vm = i, .v = &vms[i] };
+
+        /* Caches first: free pages nobody uses before zapping any in use. */
+        qsort(c, nc, sizeof(*c), candidate_by_cache_desc);
+        for (size_t i = 0; i < nc && cache_pages < goal; i++) {
+                if (!(c[i].v->policy->action & RECLAIM_CACHES) || c[i].v->cache_pages == 0)
+                        continue;
+                caches[c[i].vm] = true;
+                cache_pages += c[i].v->cache_pages;
+        }
+        goal = goal > cache_pages ? goal - cache_pages : 0;
+
+        /* Then zap, among VMs allowed to and above their floor. */
+        for (size_t i = 0; i < nc; i++) {
+                const PlannerVm *v = c[i].v;
+                if (!(v->policy->action & RECLAIM_ZAP) || v->shadow_pages <= v->policy->min_pages)
+                        continue;
+                c[nz] = c[i];
+                c[nz].avail = min_u64(v->shadow_pages - v->policy->min_pages, req->zap_max);
+                c[nz].take = 0;
+                nz++;
+        }
+        qsort(c, nz, sizeof(*c), candidate_by_id);
+        if (goal > 0 && nz > 0) {
+                r = plan_zap(c, nz, goal);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < nz; i++)
+                        zap[c[i].vm] = c[i].take;
+        }
+        return plan_build(ret, vms, n, caches, zap);
+}
+
+int planner_enforce_caps(const PlannerVm *vms, size_t n, uint64_t zap_max, Plan *ret) {
+        _cleanup_free_ uint64_t *zap = calloc(n ? n : 1, sizeof(uint64_t));
+
+        if (!zap)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const Policy *p = vms[i].policy;
+
+                if (p->protect || p->max_pages == 0 || !(p->action & RECLAIM_ZAP) ||
+                    vms[i].shadow_pages <= p->max_pages)
+                        continue;
+                zap[i] = min_u64(vms[i].shadow_pages - p->max_pages, zap_max);
+        }
+        return plan_build(ret, vms, n, NULL, zap);
+}
+
+static int plan_build(Plan *p, const PlannerVm *vms, size_t n, const bool *caches, const uint64_t *zap) {
+        Plan plan = {};
+        size_t k = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if ((caches && caches[i]) || zap[i] > 0)
+                        k++;
+        plan.steps = calloc(k ? k : 1, sizeof(PlanStep));
+        if (!plan.steps)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                bool c = caches && caches[i];
+                if (!c && zap[i] == 0)
+                        continue;
+                plan.steps[plan.n_steps++] = (PlanStep) { .vm = i, .caches = c, .zap = zap[i] };
+                plan.cache_pages += c ? vms[i].cache_pages : 0;
+                plan.zap_pages += zap[i];
+        }
+        plan_sort(&plan, vms);
+        *p = plan;
+        return 0;
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "log.h"
+#include "pressure.h"
+#include "util.h"
+
+struct PressureWatch {
+        char *path;
+        char *scope;
+        int fd;
+        uint64_t threshold_usec;
+        uint64_t window_usec;
+        sd_event_source *source;
+        pressure_handler_t handler;
+        void *userdata;
+};
+
+static int psi_parse_line(const char *l, PsiLine *ret) {
+        unsigned long long total;
+
+        if (sscanf(l, " avg10=%lf avg60=%lf avg300=%lf total=%llu", &ret->avg10, &ret->avg60, &ret->avg300,
+                   &total) != 4)
+                return -EBADMSG;
+        ret->total_usec = total;
+        return 0;
+}
+
+int psi_parse(const char *text, PsiValues *ret) {
+        PsiValues v = {};
+        bool has_some = false;
+
+        for (const char *l = text; l && *l; ) {
+                const char *eol = strchrnul(l, '\n');
+                if (strncmp(l, "some ", 5) == 0) {
+                        if (psi_parse_line(l + 4, &v.some) < 0)
+                                return -EBADMSG;
+                        has_some = true;
+                } else if (strncmp(l, "full ", 5) == 0) {
+                        if (psi_parse_line(l + 4, &v.full) < 0)
+                                return -EBADMSG;
+                        v.has_full = true;
+                }
+                l = *eol ? eol + 1 : eol;
+        }
+        if (!has_some)
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
+int psi_read(const char *path, PsiValues *ret) {
+        char buf[512];
+        int r = read_small_file(path, buf, sizeof(buf));
+
+        if (r < 0)
+                return r;
+        return psi_parse(buf, ret);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        PressureWatch *w = userdata;
+
+        if (revents & (EPOLLERR | EPOLLHUP)) {
+                /* The cgroup was removed: the trigger will never fire again. */
+                (void) sd_event_source_set_enabled(w->source, SD_EVENT_OFF);
+                w->handler(w, true, w->userdata);
+                return 0;
+        }
+        if (revents & EPOLLPRI)
+                w->handler(w, false, w->userdata);
+        return 0;
+}
+
+static int arm_trigger(const char *path, uint64_t threshold, uint64_t window, int *ret_fd) {
+        char cmd[64];
+        int fd, n;
+
+        fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = snprintf(cmd, sizeof(cmd), "some %llu %llu", (unsigned long long) threshold,
+                     (unsigned long long) window);
+        /* The terminating NUL is part of the trigger write, as in the PSI docs. */
+        if (write(fd, cmd, (size_t) n + 1) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+int pressure_watch_new(sd_event *e, const char *path, const char *scope, uint64_t threshold_usec,
+                       uint64_t window_usec, pressure_handler_t handler, void *userdata,
+                       PressureWatch **ret, bool *ret_fell_back) {
+        PressureWatch *w;
+        bool fell_back = false;
+        int fd = -EBADF, r;
+
+        r = arm_trigger(path, threshold_usec, window_usec, &fd);
+        if (r == -EINVAL && window_usec % PSI_UNPRIV_WINDOW_USEC != 0) {
+                uint64_t w2 = (window_usec / PSI_UNPRIV_WINDOW_USEC + 1) * PSI_UNPRIV_WINDOW_USEC;
+                /* Same stall ratio in the longer window. */
+                uint64_t t2 = threshold_usec * w2 / window_usec;
+
+                r = arm_trigger(path, t2, w2, &fd);
+                if (r >= 0) {
+                        fell_back = true;
+                        threshold_usec = t2;
+                        window_usec = w2;
+                }
+        }
+        if (r < 0)
+                return log_debug_errno(r, "Cannot arm PSI trigger on %s: %m", path);
+
+        w = calloc(1, sizeof(*w));
+        if (!w) {
+                close(fd);
+                return -ENOMEM;
+        }
+        *w = (PressureWatch) {
+                .path = strdup(path),
+                .scope = strdup(scope),
+                .fd = fd,
+                .threshold_usec = threshold_usec,
+                .window_usec = window_usec,
+                .handler = handler,
+                .userdata = userdata,
+        };
+        if (!w->path || !w->scope) {
+                pressure_watch_free(w);
+                return -ENOMEM;
+        }
+        r = sd_event_add_io(e, &w->source, fd, EPOLLPRI, on_io, w);
+        if (r < 0) {
+                pressure_watch_free(w);
+                return r;
+        }
+        (void) sd_event_source_set_description(w->source, "psi-trigger");
+        *ret = w;
+        if (ret_fell_back)
+                *ret_fell_back = fell_back;
+        return 0;
+}
+
+PressureWatch *pressure_watch_free(PressureWatch *w) {
+        if (!w)
+                return NULL;
+        sd_event_source_disable_unref(w->source);
+        if (w->fd >= 0)
+                close(w->fd);
+        free(w->path);
+        free(w->scope);
+        free(w);
+        return NULL;
+}
+
+const char *pressure_watch_path(const PressureWatch *w) { return w->path; }
+const char *pressure_watch_scope(const PressureWatch *w) { return w->scope; }
+uint64_t pressure_watch_window(const PressureWatch *w) { return w->window_usec; }
+uint64_t pressure_watch_threshold(const PressureWatch *w) { return w->threshold_usec; }

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* PSI: parsing pressure files, and triggers ("some STALL WINDOW" written to
+ * a pressure file, then POLLPRI) as sd-event sources.  Nothing here polls. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+/* Unprivileged writers (no CAP_SYS_RESOURCE) must use whole multiples of
+ * this window; the kernel answers EINVAL otherwise. */
+#define PSI_UNPRIV_WINDOW_USEC (2 * 1000 * 1000ULL)
+
+typedef struct PsiLine {
+        double avg10, avg60, avg300;
+        uint64_t total_usec;
+} PsiLine;
+
+typedef struct PsiValues {
+        PsiLine some;
+        PsiLine full;
+        bool has_full;
+} PsiValues;
+
+int psi_parse(const char *text, PsiValues *ret);
+int psi_read(const char *path, PsiValues *ret);
+
+typedef struct PressureWatch PressureWatch;
+
+/* 'gone' is true when the file reported POLLERR (its cgroup was removed);
+ * the watch is then disabled and the owner should free it. */
+typedef void (*pressure_handler_t)(PressureWatch *w, bool gone, void *userdata);
+
+/* Arms a trigger on 'path'.  When the kernel refuses the window with
+ * EINVAL and it is not a multiple of 2 s, retries with the next multiple
+ * of 2 s and the threshold scaled by the same ratio; *ret_fell_back says
+ * so (the caller logs it once). */
+int pressure_watch_new(sd_event *e, const char *path, const char *scope, uint64_t threshold_usec,
+                       uint64_t window_usec, pressure_handler_t handler, void *userdata,
+                       PressureWatch **ret, bool *ret_fell_back);
+PressureWatch *pressure_watch_free(PressureWatch *w);
+
+const char *pressure_watch_path(const PressureWatch *w);
+const char *pressure_watch_scope(const PressureWatch *w);
+uint64_t pressure_watch_window(const PressureWatch *w);
+uint64_t pressure_watch_threshold(const PressureWatch *w);

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+int read_small_file(const char *path, char *buf, size_t size) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t n = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        /* Sequential reads only: the stat files give ESPIPE to pread. */
+        while (n + 1 < size) {
+                ssize_t k = read(fd, buf + n, size - 1 - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        buf[n] = 0;
+        return (int) n;
+}
+
+int write_small_file(const char *path, const char *data) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(data);
+        ssize_t k;
+
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        /* One write() is one command for kernel trigger files. */
+        k = write(fd, data, len);
+        if (k < 0)
+                return -errno;
+        if ((size_t) k != len)
+                return -EIO;
+        return 0;
+}
+
+int parse_u64(const char *s, uint64_t *ret) {
+        unsigned long long v;
+        char *end;
+
+        if (!s || !isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno == ERANGE)
+                return -ERANGE;
+        if (*end == '\n')
+                end++;
+        if (*end != 0)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int parse_usec(const char *s, uint64_t *ret) {
+        static const struct { const char *suffix; uint64_t factor; } units[] = {
+                { "us", 1 }, { "usec", 1 }, { "ms", USEC_PER_MSEC }, { "msec", USEC_PER_MSEC },
+                { "s", USEC_PER_SEC }, { "sec", USEC_PER_SEC }, { "", 1 },
+        };
+        char *end;
+        double v;
+
+        if (!s || !(isdigit((unsigned char) s[0]) || s[0] == '.'))
+                return -EINVAL;
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno != 0 || v < 0)
+                return -EINVAL;
+        while (*end == ' ')
+                end++;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (strcmp(end, units[i].suffix) == 0) {
+                        double us = v * (double) units[i].factor;
+                        if (us > 1e15)
+                                return -ERANGE;
+                        /* A bare number is µs and must be whole. */
+                        if (units[i].suffix[0] == 0 && strchr(s, '.'))
+                                return -EINVAL;
+                        *ret = (uint64_t) (us + 0.5);
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+int parse_bool(const char *s) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                if (strcasecmp(s, yes[i]) == 0)
+                        return 1;
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                if (strcasecmp(s, no[i]) == 0)
+                        return 0;
+        return -EINVAL;
+}
+
+const char *yes_no(bool b) {
+        return b ? "yes" : "no";
+}
+
+bool cgroup_path_is_valid(const char *p) {
+        size_t len;
+
+        if (!p || p[0] != '/')
+                return false;
+        len = strlen(p);
+        if (len >= PATH_MAX)
+                return false;
+        if (len == 1)
+                return true;
+        if (p[len - 1] == '/')
+                return false;
+        for (const char *c = p; *c; ) {
+                const char *next;
+                size_t n;
+
+                c++; /* skip '/' */
+                next = strchrnul(c, '/');
+                n = (size_t) (next - c);
+                if (n == 0)
+                        return false;
+                if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+                        return false;
+                for (const char *x = c; x < next; x++)
+                        if ((unsigned char) *x < 0x20 || *x == 0x7f)
+                                return false;
+                c = next;
+        }
+        return true;
+}
+
+bool cgroup_path_startswith(const char *path, const char *prefix) {
+        size_t n;
+
+        if (!path || !prefix)
+                return false;
+        if (strcmp(prefix, "/") == 0)
+                return path[0] == '/';
+        n = strlen(prefix);
+        return strncmp(path, prefix, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+char *strdup_or_null(const char *s) {
+        return s ? strdup(s) : NULL;
+}
+
+int write_file_atomic(const char *path, const char *data) {
+        _cleanup_free_ char *tmp = NULL, *dir = NULL;
+        _cleanup_close_ int fd = -EBADF, dfd = -EBADF;
+        size_t len = strlen(data), done = 0;
+        char *slash;
+
+        if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
+                return -ENOMEM;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        while (done < len) {
+                ssize_t k = write(fd, data + done, len - done);
+                if (k < 0) {
+                        int r = -errno;
+                        (void) unlink(tmp);
+                        return r;
+                }
+                done += (size_t) k;
+        }
+        if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+                int r = -errno;
+                (void) unlink(tmp);
+                return r;
+        }
+        if (rename(tmp, path) < 0) {
+                int r = -errno;
+                (void) unlink(tmp);
+                return r;
+        }
+        /* The rename is only durable once the directory is synced too. */
+        dir = strdup(path);
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (slash && slash != dir)
+                *slash = 0;
+        else if (slash)
+                dir[1] = 0;
+        else
+                strcpy(dir, ".");
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0)
+                (void) fsync(dfd);
+        return 0;
+}

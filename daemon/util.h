@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define _cleanup_(f) __attribute__((cleanup(f)))
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline void closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Hand a pointer out of a cleanup-guarded variable. */
+#define TAKE_PTR(p) ({ __typeof__(p) _t = (p); (p) = NULL; _t; })
+
+#define USEC_PER_MSEC 1000ULL
+#define USEC_PER_SEC  1000000ULL
+
+static inline bool streq_ptr(const char *a, const char *b) {
+        if (!a || !b)
+                return a == b;
+        return __builtin_strcmp(a, b) == 0;
+}
+
+/* Reads a small file in one go: open, read, close.  KVM's debugfs files
+ * pin the VM while open and are nonseekable, so never keep them open.
+ * Returns bytes read (NUL-terminated in buf) or -errno. */
+int read_small_file(const char *path, char *buf, size_t size);
+int write_small_file(const char *path, const char *data);
+
+/* Strict unsigned decimal with optional trailing newline. */
+int parse_u64(const char *s, uint64_t *ret);
+/* "100ms", "2s", "500000" (µs), "1.5s". */
+int parse_usec(const char *s, uint64_t *ret);
+int parse_bool(const char *s);
+const char *yes_no(bool b);
+
+/* An absolute cgroup path without "..", ".", "//" or a trailing slash
+ * (except "/" itself). */
+bool cgroup_path_is_valid(const char *p);
+/* Is 'path' equal to 'prefix' or below it, on path component boundaries? */
+bool cgroup_path_startswith(const char *path, const char *prefix);
+
+char *strdup_or_null(const char *s);
+/* Writes 'data' to 'path' atomically: temp file, fsync, rename, fsync dir. */
+int write_file_atomic(const char *path, const char *data);

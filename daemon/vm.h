@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct Vm {
+        char *id;                        /* debugfs dir name "<pid>-<fd>" */
+        pid_t pid;
+        char *name;                      /* machine or -name; NULL: show the pid */
+        char *cgroup;                    /* cgroup2 path; NULL if unknown */
+        char *memcg_v1;                  /* v1 memory path on hybrid hosts */
+        uint64_t shadow_pages;
+        uint64_t cache_pages;
+        bool counted;                    /* the counters above were read */
+        bool has_reclaim;                /* mmu_reclaim present */
+        uint64_t reclaimed_cache_pages;  /* freed by "caches", since we saw it */
+        uint64_t reclaimed_shadow_pages; /* zapped, since we saw it */
+} Vm;
+
+Vm *vm_free(Vm *v);
+
+/* All known VMs, sorted by id so lookups are O(log n) at 10,000 VMs. */
+typedef struct VmTable {
+        Vm **vms;
+        size_t n;
+        size_t allocated;
+} VmTable;
+
+Vm *vm_table_find(const VmTable *t, const char *id);
+/* Takes ownership of 'v'; -EEXIST if the id is known. */
+int vm_table_add(VmTable *t, Vm *v);
+/* Frees the VM; -ENOENT if unknown. */
+int vm_table_remove(VmTable *t, const char *id);
+void vm_table_clear(VmTable *t);
