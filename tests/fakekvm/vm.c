@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vm.c - semantics of one fake VM.  See vm.h; the caller holds the lock.
+ */
+#include "vm.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A vCPU tops up its MMU memory caches to a few dozen objects per cache
+ * before each fault; growth (--grow-cache) never fills one past this, so a
+ * demo looks like the kernel.  "cache=" from a test may set any value.
+ */
+#define CACHE_GROW_CAP_PER_VCPU 160
+
+/* Rough leaf mappings per shadow page, only to make pages_4k move. */
+#define PAGES_4K_PER_SHADOW 256
+
+static uint64_t grow_shadow_rate;
+static uint64_t grow_cache_rate;
+
+void vm_set_growth(uint64_t shadow_per_sec, uint64_t cache_per_sec)
+{
+	grow_shadow_rate = shadow_per_sec;
+	grow_cache_rate = cache_per_sec;
+}
+
+uint64_t vm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool vm_name_valid(const char *name)
+{
+	size_t len = strlen(name), i = 0, digits;
+
+	if (len == 0 || len > FAKEKVM_NAME_MAX)
+		return false;
+	for (digits = 0; isdigit((unsigned char)name[i]); i++)
+		digits++;
+	if (digits == 0 || name[i] != '-')
+		return false;
+	for (i++, digits = 0; isdigit((unsigned char)name[i]); i++)
+		digits++;
+	return digits > 0 && name[i] == '\0';
+}
+
+struct vm *vm_new(const char *name)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	if (!vm)
+		return NULL;
+	vm->vcpu_cache = calloc(1, sizeof(*vm->vcpu_cache));
+	if (!vm->vcpu_cache) {
+		free(vm);
+		return NULL;
+	}
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	vm->refs = 1;
+	vm->created = time(NULL);
+	vm->vcpus = 1;
+	vm->pinned = FAKEKVM_DEFAULT_PINNED;
+	vm->grow_ns = vm_now_ns();
+	return vm;
+}
+
+void vm_free(struct vm *vm)
+{
+	if (!vm)
+		return;
+	free(vm->vcpu_cache);
+	free(vm);
+}
+
+uint64_t vm_cache_total(const struct vm *vm)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < vm->vcpus; i++)
+		sum += vm->vcpu_cache[i];
+	return sum;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* How many whole pages rate pages/s gives over elapsed ns, keeping the rest. */
+static uint64_t grow_pages(uint64_t rate, uint64_t elapsed_ns, uint64_t *rem)
+{
+	unsigned __int128 units = (unsigned __int128)rate * elapsed_ns + *rem;
+	unsigned __int128 pages = units / 1000000000u;
+
+	*rem = (uint64_t)(units % 1000000000u);
+	return pages > UINT64_MAX ? UINT64_MAX : (uint64_t)pages;
+}
+
+static void grow_cache(struct vm *vm, uint64_t pages)
+{
+	uint32_t n = vm->vcpus;
+
+	/* Hand pages out round-robin; a full cache takes no more. */
+	for (uint32_t k = 0; k < n && pages > 0; k++) {
+		uint32_t i = (vm->grow_next_vcpu + k) % n;
+		uint64_t share = pages / (n - k) + (pages % (n - k) ? 1 : 0);
+		uint64_t cur = vm->vcpu_cache[i];
+		uint64_t room = cur < CACHE_GROW_CAP_PER_VCPU ?
+					CACHE_GROW_CAP_PER_VCPU - cur : 0;
+		uint64_t give = share < room ? share : room;
+
+		vm->vcpu_cache[i] += give;
+		pages -= share;
+	}
+	if (n)
+		vm->grow_next_vcpu = (vm->grow_next_vcpu + 1) % n;
+}
+
+void vm_advance(struct vm *vm, uint64_t now_ns)
+{
+	uint64_t elapsed = now_ns > vm->grow_ns ? now_ns - vm->grow_ns : 0;
+
+	vm->grow_ns = now_ns;
+	if (elapsed == 0)
+		return;
+	if (grow_shadow_rate)
+		vm->shadow = sat_add(vm->shadow,
+				     grow_pages(grow_shadow_rate, elapsed,
+						&vm->grow_rem_shadow));
+	if (grow_cache_rate && vm->vcpus)
+		grow_cache(vm, grow_pages(grow_cache_rate, elapsed,
+					  &vm->grow_rem_cache));
+}
+
+int vm_parse_cmd(const char *buf, size_t len, struct vm_cmd *cmd)
+{
+	const size_t caches_len = strlen(KVM_RECLAIM_CMD_CACHES);
+	const size_t zap_len = strlen(KVM_RECLAIM_CMD_ZAP);
+	uint64_t n = 0;
+	size_t i;
+
+	/* The limit counts the newline, like the kernel's buffer. */
+	if (len == 0 || len > KVM_RECLAIM_CMD_MAX_LEN)
+		return -EINVAL;
+	if (buf[len - 1] == '\n')
+		len--;
+
+	if (len == caches_len && !memcmp(buf, KVM_RECLAIM_CMD_CACHES, len)) {
+		cmd->op = VM_CMD_CACHES;
+		cmd->n = 0;
+		return 0;
+	}
+
+	/* "zap N": one space, then decimal digits only (no sign, no 0x). */
+	if (len <= zap_len + 1 || memcmp(buf, KVM_RECLAIM_CMD_ZAP, zap_len) ||
+	    buf[zap_len] != ' ')
+		return -EINVAL;
+	for (i = zap_len + 1; i < len; i++) {
+		if (!isdigit((unsigned char)buf[i]))
+			return -EINVAL;
+		n = n * 10 + (uint64_t)(buf[i] - '0');
+		if (n > KVM_RECLAIM_ZAP_MAX)
+			return -EINVAL; /* also stops overflow */
+	}
+	if (n < 1)
+		return -EINVAL;
+	cmd->op = VM_CMD_ZAP;
+	cmd->n = (uint32_t)n;
+	return 0;
+}
+
+void vm_apply_cmd(struct vm *vm, const struct vm_cmd *cmd,
+		  struct vm_result *res)
+{
+	memset(res, 0, sizeof(*res));
+
+	if (cmd->op == VM_CMD_CACHES) {
+		/*
+		 * The kernel trylocks each vCPU: one busy in a fault is
+		 * skipped, counted, and keeps its caches.
+		 */
+		for (uint32_t i = 0; i < vm->vcpus; i++) {
+			if (i < vm->busy) {
+				res->busy_vcpus++;
+				continue;
+			}
+			res->caches_freed += vm->vcpu_cache[i];
+			vm->vcpu_cache[i] = 0;
+		}
+	} else {
+		uint64_t zappable =
+			vm->shadow > vm->pinned ? vm->shadow - vm->pinned : 0;
+		uint64_t z = cmd->n < zappable ? cmd->n : zappable;
+
+		vm->shadow -= z;
+		vm->zapped_total += z;
+		if (z)
+			vm->tlb_flushes++;
+		res->zapped = z;
+	}
+	vm->reclaims++;
+}
+
+/* --- .fake_state ------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	int err;
+} errno_names[] = {
+	{ "EIO", EIO },       { "ENOENT", ENOENT }, { "EINVAL", EINVAL },
+	{ "EBUSY", EBUSY },   { "ENOMEM", ENOMEM }, { "EINTR", EINTR },
+	{ "EAGAIN", EAGAIN }, { "ENODEV", ENODEV }, { "EPERM", EPERM },
+	{ "EACCES", EACCES }, { "ESRCH", ESRCH },   { "ENOSPC", ENOSPC },
+	{ "EFAULT", EFAULT }, { "ENOTDIR", ENOTDIR }, { "EEXIST", EEXIST },
+	{ "ESPIPE", ESPIPE },
+};
+
+const char *vm_errno_name(int err, char *scratch, size_t size)
+{
+	if (err == 0)
+		return "none";
+	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]);
+	     i++)
+		if (errno_names[i].err == err)
+			return errno_names[i].name;
+	snprintf(scratch, size, "%d", err);
+	return scratch;
+}
+
+static int parse_errno(const char *s, int *err)
+{
+	if (!strcmp(s, "none") || !strcmp(s, "0")) {
+		*err = 0;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]);
+	     i++) {
+		if (!strcmp(s, errno_names[i].name)) {
+			*err = errno_names[i].err;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Decimal digits only, no sign, no overflow. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned d = (unsigned)(*s - '0');
+
+		if (!isdigit((unsigned char)*s) || v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_u32(const char *s, uint64_t max, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v) || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* An absolute value, or "+N" to grow by N. */
+static int parse_count(const char *s, uint64_t *v, bool *add)
+{
+	*add = *s == '+';
+	return parse_u64(s + *add, v);
+}
+
+struct staged {
+	bool has_shadow, shadow_add;
+	uint64_t shadow;
+	bool has_cache, cache_add;
+	uint64_t cache;
+	bool has_vcpus;
+	uint32_t vcpus;
+	bool has_busy;
+	uint32_t busy;
+	bool has_pinned;
+	uint64_t pinned;
+	bool has_fail;
+	int fail;
+	bool has_garbage;
+	uint32_t garbage;
+	bool has_delay;
+	uint32_t delay;
+};
+
+static int stage_token(struct staged *st, char *tok)
+{
+	char *val = strchr(tok, '=');
+
+	if (!val)
+		return -EINVAL;
+	*val++ = '\0';
+
+	if (!strcmp(tok, "shadow")) {
+		st->has_shadow = true;
+		return parse_count(val, &st->shadow, &st->shadow_add);
+	}
+	if (!strcmp(tok, "cache")) {
+		st->has_cache = true;
+		return parse_count(val, &st->cache, &st->cache_add);
+	}
+	if (!strcmp(tok, "vcpus")) {
+		st->has_vcpus = true;
+		return parse_u32(val, FAKEKVM_MAX_VCPUS, &st->vcpus);
+	}
+	if (!strcmp(tok, "busy")) {
+		st->has_busy = true;
+		return parse_u32(val, FAKEKVM_MAX_VCPUS, &st->busy);
+	}
+	if (!strcmp(tok, "pinned")) {
+		st->has_pinned = true;
+		return parse_u64(val, &st->pinned);
+	}
+	if (!strcmp(tok, "fail")) {
+		st->has_fail = true;
+		return parse_errno(val, &st->fail);
+	}
+	if (!strcmp(tok, "garbage")) {
+		st->has_garbage = true;
+		return parse_u32(val, FAKEKVM_GARBAGE_MODES, &st->garbage);
+	}
+	if (!strcmp(tok, "delay_ms")) {
+		st->has_delay = true;
+		return parse_u32(val, FAKEKVM_MAX_DELAY_MS, &st->delay);
+	}
+	return -EINVAL;
+}
+
+/* Add (or set) total pages spread evenly, the first vCPUs taking the rest. */
+static void spread(uint64_t *cache, uint32_t n, uint64_t total, bool add)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t share = total / n + (i < total % n ? 1 : 0);
+
+		cache[i] = add ? sat_add(cache[i], share) : share;
+	}
+}
+
+int vm_set_state(struct vm *vm, const char *buf, size_t len)
+{
+	struct staged st = { 0 };
+	uint32_t vcpus;
+	uint64_t cache_total, shadow;
+	uint64_t *cache = NULL;
+	char *copy, *tok, *save;
+	int ntok = 0, err = 0;
+
+	copy = strndup(buf, len);
+	if (!copy)
+		return -ENOMEM;
+	if (strlen(copy) != len) /* embedded NUL */
+		err = -EINVAL;
+	for (tok = strtok_r(copy, " \t\n", &save); tok && !err;
+	     tok = strtok_r(NULL, " \t\n", &save), ntok++)
+		err = stage_token(&st, tok);
+	free(copy);
+	if (!err && ntok == 0)
+		err = -EINVAL;
+	if (err)
+		return err;
+
+	/* Validate everything before changing anything. */
+	vcpus = st.has_vcpus ? st.vcpus : vm->vcpus;
+	cache_total = vm_cache_total(vm);
+	if (st.has_cache && !st.cache_add)
+		cache_total = st.cache;
+	else if (st.has_cache && cache_total > UINT64_MAX - st.cache)
+		return -EINVAL;
+	else if (st.has_cache)
+		cache_total += st.cache;
+	if (vcpus == 0 && cache_total > 0)
+		return -EINVAL;
+	if (st.has_busy && st.busy > vcpus)
+		return -EINVAL;
+	shadow = vm->shadow;
+	if (st.has_shadow && !st.shadow_add)
+		shadow = st.shadow;
+	else if (st.has_shadow && shadow > UINT64_MAX - st.shadow)
+		return -EINVAL;
+	else if (st.has_shadow)
+		shadow += st.shadow;
+
+	if (vcpus != vm->vcpus) {
+		cache = calloc(vcpus ? vcpus : 1, sizeof(*cache));
+		if (!cache)
+			return -ENOMEM;
+		spread(cache, vcpus, cache_total, false);
+		free(vm->vcpu_cache);
+		vm->vcpu_cache = cache;
+		vm->vcpus = vcpus;
+		vm->grow_next_vcpu = 0;
+	} else if (st.has_cache && st.cache_add) {
+		spread(vm->vcpu_cache, vcpus, st.cache, true);
+	} else if (st.has_cache) {
+		spread(vm->vcpu_cache, vcpus, st.cache, false);
+	}
+	if (st.has_busy)
+		vm->busy = st.busy;
+	else if (vm->busy > vcpus) /* fewer vCPUs now */
+		vm->busy = vcpus;
+	vm->shadow = shadow;
+	if (st.has_pinned)
+		vm->pinned = st.pinned;
+	if (st.has_fail)
+		vm->fail_errno = st.fail;
+	if (st.has_garbage)
+		vm->garbage = (int)st.garbage;
+	if (st.has_delay)
+		vm->delay_ms = st.delay;
+	return 0;
+}
+
+int vm_format_state(const struct vm *vm, char *buf, size_t size)
+{
+	char scratch[16];
+
+	return snprintf(buf, size,
+			"shadow=%llu cache=%llu vcpus=%u busy=%u pinned=%llu "
+			"fail=%s garbage=%d delay_ms=%u zapped_total=%llu "
+			"reclaims=%llu\n",
+			(unsigned long long)vm->shadow,
+			(unsigned long long)vm_cache_total(vm), vm->vcpus,
+			vm->busy, (unsigned long long)vm->pinned,
+			vm_errno_name(vm->fail_errno, scratch, sizeof(scratch)),
+			vm->garbage, vm->delay_ms,
+			(unsigned long long)vm->zapped_total,
+			(unsigned long long)vm->reclaims);
+}
+
+int vm_format_stat(const struct vm *vm, enum vm_file file, char *buf,
+		   size_t size)
+{
+	unsigned long long v = 0;
+
+	switch (file) {
+	case VMF_SHADOW_PAGES:
+		v = vm->shadow;
+		break;
+	case VMF_CACHE_PAGES:
+		v = vm_cache_total(vm);
+		break;
+	case VMF_SHADOW_ZAPPED:
+		v = vm->zapped_total;
+		break;
+	case VMF_REMOTE_TLB_FLUSH:
+		v = vm->tlb_flushes;
+		break;
+	case VMF_PAGES_4K:
+		v = vm->shadow > UINT64_MAX / PAGES_4K_PER_SHADOW ?
+			    UINT64_MAX :
+			    vm->shadow * PAGES_4K_PER_SHADOW;
+		break;
+	default: /* pages_2m, pages_1g: the fake maps 4K pages only */
+		break;
+	}
+
+	/* Junk the kernel never writes, one kind per mode, for parser tests. */
+	switch (vm->garbage) {
+	case 1:
+		return snprintf(buf, size, "junk\n");
+	case 2:
+		return snprintf(buf, size, "%s", "");
+	case 3:
+		return snprintf(buf, size, "%llu", v);
+	case 4:
+		return snprintf(buf, size, "18446744073709551616\n");
+	case 5:
+		return snprintf(buf, size, "-1\n");
+	case 6:
+		return snprintf(buf, size, "%llu %llu\n", v, v);
+	case 7:
+		return snprintf(buf, size, "0x%llx\n", v);
+	default:
+		return snprintf(buf, size, "%llu\n", v);
+	}
+}
+
+int vm_format_result(const struct vm_result *res, char *buf, size_t size)
+{
+	return snprintf(buf, size, KVM_RECLAIM_RESULT_FMT, res->caches_freed,
+			res->zapped, res->busy_vcpus);
+}
