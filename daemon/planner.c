@@ -115,14 +115,14 @@ static void plan_sort(Plan *p, const PlannerVm *vms) {
         plan_vms_for_sort = NULL;
 }
 
-static int plan_zap(Candidate *c, size_t n, uint64_t goal) {
-        uint64_t total_shadow = 0, total_weight = 0, total_avail = 0, excess_sum = 0;
+/* 'total_shadow' and 'total_weight' cover every unprotected VM in the
+ * scope, also those that cannot give (at their floor, or caches-only):
+ * they still hold their part of what the scope keeps. */
+static int plan_zap(Candidate *c, size_t n, uint64_t goal, uint64_t total_shadow, uint64_t total_weight) {
+        uint64_t total_avail = 0, excess_sum = 0;
 
-        for (size_t i = 0; i < n; i++) {
-                total_shadow += c[i].v->shadow_pages;
-                total_weight += c[i].v->policy->weight;
+        for (size_t i = 0; i < n; i++)
                 total_avail += c[i].avail;
-        }
         if (total_avail <= goal) {
                 for (size_t i = 0; i < n; i++)
                         c[i].take = c[i].avail;
@@ -171,6 +171,7 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
         _cleanup_free_ bool *caches = NULL;
         _cleanup_free_ uint64_t *zap = NULL;
         uint64_t goal = min_u64(req->goal_pages, req->round_cap), cache_pages = 0;
+        uint64_t total_shadow = 0, total_weight = 0;
         size_t nc = 0, nz = 0;
         int r;
 
@@ -180,8 +181,11 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
         if (!c || !caches || !zap)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                if (!vms[i].policy->protect && vm_in_scope(&vms[i], req->scope))
+                if (!vms[i].policy->protect && vm_in_scope(&vms[i], req->scope)) {
                         c[nc++] = (Candidate) { .vm = i, .v = &vms[i] };
+                        total_shadow += vms[i].shadow_pages;
+                        total_weight += vms[i].policy->weight;
+                }
 
         /* Caches first: free pages nobody uses before zapping any in use. */
         qsort(c, nc, sizeof(*c), candidate_by_cache_desc);
@@ -205,7 +209,7 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
         }
         qsort(c, nz, sizeof(*c), candidate_by_id);
         if (goal > 0 && nz > 0) {
-                r = plan_zap(c, nz, goal);
+                r = plan_zap(c, nz, goal, total_shadow, total_weight);
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < nz; i++)

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The small parsers the daemon trusts kernel and /proc text with. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kvm-reclaim.h"
+#include "kvmfs.h"
+#include "pressure.h"
+#include "util.h"
+#include "vm-identity.h"
+
+static void test_proc_cgroup_hybrid(void **state) {
+        const char *text =
+                "12:pids:/machine.slice/machine-qemu\\x2d1\\x2dweb.scope\n"
+                "4:cpu,memory:/machine.slice/machine-qemu\\x2d1\\x2dweb.scope\n"
+                "1:name=systemd:/machine.slice/machine-qemu\\x2d1\\x2dweb.scope\n"
+                "0::/machine.slice/machine-qemu\\x2d1\\x2dweb.scope/emulator\n";
+        char *cg2 = NULL, *v1 = NULL;
+
+        assert_int_equal(parse_proc_cgroup(text, &cg2, &v1), 0);
+        assert_string_equal(cg2, "/machine.slice/machine-qemu\\x2d1\\x2dweb.scope/emulator");
+        assert_string_equal(v1, "/machine.slice/machine-qemu\\x2d1\\x2dweb.scope");
+        free(cg2);
+        free(v1);
+}
+
+static void test_proc_cgroup_pure_v2_and_garbage(void **state) {
+        char *cg2 = NULL, *v1 = NULL;
+
+        assert_int_equal(parse_proc_cgroup("0::/vms/a\n", &cg2, &v1), 0);
+        assert_string_equal(cg2, "/vms/a");
+        assert_null(v1);
+        free(cg2);
+        /* "memoryx" is not "memory" */
+        assert_int_equal(parse_proc_cgroup("3:memoryx:/a\n", &cg2, &v1), -EBADMSG);
+        assert_int_equal(parse_proc_cgroup("", &cg2, &v1), -EBADMSG);
+        assert_int_equal(parse_proc_cgroup("garbage without colons", &cg2, &v1), -EBADMSG);
+        assert_int_equal(parse_proc_cgroup("0::relative\n", &cg2, &v1), -EBADMSG);
+}
+
+static void test_names_from_cgroups(void **state) {
+        static const struct { const char *cgroup, *name; } cases[] = {
+                { "/machine.slice/machine-qemu\\x2d1\\x2dweb.scope", "web" },
+                { "/machine.slice/machine-qemu\\x2d12\\x2ddb\\x2dprimary.scope/libvirt/vcpu0", "db-primary" },
+                { "/machine.slice/machine-build01.scope", "build01" },
+                { "/user.slice/user-0.slice/session-1.scope", NULL },
+                { "/", NULL },
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *name = NULL;
+                int r = vm_name_from_cgroup(cases[i].cgroup, &name);
+                if (cases[i].name) {
+                        assert_int_equal(r, 0);
+                        assert_string_equal(name, cases[i].name);
+                } else
+                        assert_int_equal(r, -ENOENT);
+                free(name);
+        }
+}
+
+static void test_names_from_cmdline(void **state) {
+        static const char a[] = "qemu-system-x86_64\0-name\0guest=web,debug-threads=on\0-m\0512";
+        static const char b[] = "qemu\0-name\0legacy,process=qemu:legacy";
+        static const char c[] = "qemu\0-name\0guest=a,,b";
+        static const char d[] = "qemu\0-m\0512";
+        static const char e[] = "qemu\0-name";
+        char *name = NULL;
+
+        assert_int_equal(vm_name_from_cmdline(a, sizeof(a), &name), 0);
+        assert_string_equal(name, "web");
+        free(name);
+        assert_int_equal(vm_name_from_cmdline(b, sizeof(b), &name), 0);
+        assert_string_equal(name, "legacy");
+        free(name);
+        assert_int_equal(vm_name_from_cmdline(c, sizeof(c), &name), 0);
+        assert_string_equal(name, "a,b");
+        free(name);
+        assert_int_equal(vm_name_from_cmdline(d, sizeof(d), &name), -ENOENT);
+        assert_int_equal(vm_name_from_cmdline(e, sizeof(e), &name), -ENOENT);
+}
+
+static void test_vm_dirnames(void **state) {
+        pid_t pid;
+        int fd;
+
+        assert_int_equal(kvmfs_parse_vm_dirname("1234-12", &pid, &fd), 0);
+        assert_int_equal(pid, 1234);
+        assert_int_equal(fd, 12);
+        assert_int_equal(kvmfs_parse_vm_dirname("1234", &pid, &fd), -EINVAL);
+        assert_int_equal(kvmfs_parse_vm_dirname("-12", &pid, &fd), -EINVAL);
+        assert_int_equal(kvmfs_parse_vm_dirname("12-", &pid, &fd), -EINVAL);
+        assert_int_equal(kvmfs_parse_vm_dirname("0-1", &pid, &fd), -EINVAL);
+        assert_int_equal(kvmfs_parse_vm_dirname("a-1", &pid, &fd), -EINVAL);
+        assert_int_equal(kvmfs_parse_vm_dirname("1-2-3", &pid, &fd), -EINVAL);
+        assert_int_equal(kvmfs_parse_vm_dirname("99999999999-1", &pid, &fd), -EINVAL);
+}
+
+static void test_reclaim_results(void **state) {
+        KvmReclaimResult r;
+
+        assert_int_equal(kvmfs_parse_result("caches_freed=12 zapped=300 busy_vcpus=1\n", &r), 0);
+        assert_int_equal(r.caches_freed, 12);
+        assert_int_equal(r.zapped, 300);
+        assert_int_equal(r.busy_vcpus, 1);
+        assert_int_equal(kvmfs_parse_result("caches_freed=0 zapped=0 busy_vcpus=0\n", &r), 0);
+        assert_int_equal(kvmfs_parse_result("caches_freed=1 zapped=2\n", &r), -EBADMSG);
+        assert_int_equal(kvmfs_parse_result("caches_freed=1 zapped=2 busy_vcpus=3 extra\n", &r), -EBADMSG);
+        assert_int_equal(kvmfs_parse_result("caches_freed=-1 zapped=2 busy_vcpus=3\n", &r), -EBADMSG);
+        assert_int_equal(kvmfs_parse_result("\x01\x02garbage", &r), -EBADMSG);
+        assert_int_equal(kvmfs_parse_result("", &r), -EBADMSG);
+}
+
+static void test_psi(void **state) {
+        PsiValues v;
+
+        assert_int_equal(psi_parse("some avg10=1.50 avg60=0.20 avg300=0.00 total=12345\n"
+                                   "full avg10=0.75 avg60=0.10 avg300=0.00 total=678\n", &v), 0);
+        assert_true(v.some.avg10 > 1.49 && v.some.avg10 < 1.51);
+        assert_int_equal(v.some.total_usec, 12345);
+        assert_true(v.has_full);
+        assert_int_equal(v.full.total_usec, 678);
+        assert_int_equal(psi_parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", &v), 0);
+        assert_false(v.has_full);
+        assert_int_equal(psi_parse("full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", &v), -EBADMSG);
+        assert_int_equal(psi_parse("some avg10=x\n", &v), -EBADMSG);
+        assert_int_equal(psi_parse("", &v), -EBADMSG);
+}
+
+static void test_numbers_and_times(void **state) {
+        uint64_t u;
+
+        assert_int_equal(parse_u64("42\n", &u), 0);
+        assert_int_equal(u, 42);
+        assert_int_equal(parse_u64("", &u), -EINVAL);
+        assert_int_equal(parse_u64("-1", &u), -EINVAL);
+        assert_int_equal(parse_u64("1 2", &u), -EINVAL);
+        assert_int_equal(parse_u64("99999999999999999999999", &u), -ERANGE);
+        assert_int_equal(parse_usec("500ms", &u), 0);
+        assert_int_equal(u, 500000);
+        assert_int_equal(parse_usec("2s", &u), 0);
+        assert_int_equal(u, 2000000);
+        assert_int_equal(parse_usec("1.5s", &u), 0);
+        assert_int_equal(u, 1500000);
+        assert_int_equal(parse_usec("750", &u), 0);
+        assert_int_equal(u, 750);
+        assert_int_equal(parse_usec("1.5", &u), -EINVAL);
+        assert_int_equal(parse_usec("5 parsecs", &u), -EINVAL);
+        assert_int_equal(parse_usec("-1s", &u), -EINVAL);
+}
+
+static void test_cgroup_paths(void **state) {
+        assert_true(cgroup_path_is_valid("/"));
+        assert_true(cgroup_path_is_valid("/machine.slice/machine-qemu\\x2d1\\x2dweb.scope"));
+        assert_false(cgroup_path_is_valid(""));
+        assert_false(cgroup_path_is_valid("relative"));
+        assert_false(cgroup_path_is_valid("/a/"));
+        assert_false(cgroup_path_is_valid("/a//b"));
+        assert_false(cgroup_path_is_valid("/a/../b"));
+        assert_false(cgroup_path_is_valid("/.."));
+        assert_false(cgroup_path_is_valid("/a/./b"));
+        assert_false(cgroup_path_is_valid("/a\nb"));
+        assert_true(cgroup_path_startswith("/a/b", "/a"));
+        assert_true(cgroup_path_startswith("/a", "/a"));
+        assert_true(cgroup_path_startswith("/a", "/"));
+        assert_false(cgroup_path_startswith("/ab", "/a"));
+        assert_false(cgroup_path_startswith(NULL, "/a"));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_proc_cgroup_hybrid),
+                cmocka_unit_test(test_proc_cgroup_pure_v2_and_garbage),
+                cmocka_unit_test(test_names_from_cgroups),
+                cmocka_unit_test(test_names_from_cmdline),
+                cmocka_unit_test(test_vm_dirnames),
+                cmocka_unit_test(test_reclaim_results),
+                cmocka_unit_test(test_psi),
+                cmocka_unit_test(test_numbers_and_times),
+                cmocka_unit_test(test_cgroup_paths),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Planner table tests: inputs are plain structs, outputs exact plans. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "planner.h"
+
+#define ZAP_MAX 65536
+
+static Policy pol(uint32_t weight) {
+        Policy p;
+        policy_init_defaults(&p);
+        p.cgroup = (char *) "/";
+        p.weight = weight;
+        return p;
+}
+
+/* Pages the plan takes from VM 'id' by zapping (0 if none), and whether
+ * it frees its caches. */
+static uint64_t zap_of(const Plan *p, const PlannerVm *vms, const char *id) {
+        for (size_t i = 0; i < p->n_steps; i++)
+                if (strcmp(vms[p->steps[i].vm].id, id) == 0)
+                        return p->steps[i].zap;
+        return 0;
+}
+
+static bool caches_of(const Plan *p, const PlannerVm *vms, const char *id) {
+        for (size_t i = 0; i < p->n_steps; i++)
+                if (strcmp(vms[p->steps[i].vm].id, id) == 0)
+                        return p->steps[i].caches;
+        return false;
+}
+
+static Plan plan(const PlannerVm *vms, size_t n, const char *scope, uint64_t goal, uint64_t cap) {
+        Plan p = {};
+        PlanRequest req = { .scope = scope, .goal_pages = goal, .round_cap = cap, .zap_max = ZAP_MAX };
+        assert_int_equal(planner_plan(vms, n, &req, &p), 0);
+        return p;
+}
+
+static void test_equal_weights_take_from_the_one_above_its_share(void **state) {
+        Policy d = pol(100);
+        PlannerVm vms[] = {
+                { .id = "1-1", .shadow_pages = 1000, .policy = &d },
+                { .id = "2-1", .shadow_pages = 3000, .policy = &d },
+        };
+        Plan p = plan(vms, 2, NULL, 1000, 100000);
+        assert_int_equal(zap_of(&p, vms, "1-1"), 0);
+        assert_int_equal(zap_of(&p, vms, "2-1"), 1000);
+        assert_int_equal(p.zap_pages, 1000);
+        plan_done(&p);
+}
+
+static void test_weights_shift_the_fair_share(void **state) {
+        Policy heavy = pol(300), light = pol(100);
+        PlannerVm vms[] = {
+                { .id = "1-1", .shadow_pages = 2000, .policy = &heavy },
+                { .id = "2-1", .shadow_pages = 2000, .policy = &light },
+        };
+        /* Shares of 4000: 3000 and 1000; only the light VM is above. */
+        Plan p = plan(vms, 2, NULL, 800, 100000);
+        assert_int_equal(zap_of(&p, vms, "1-1"), 0);
+        assert_int_equal(zap_of(&p, vms, "2-1"), 800);
+        plan_done(&p);
+}
+
+static void test_zap_in_proportion_to_excess(void **state) {
+        Policy d = pol(100);
+        PlannerVm vms[] = {
+                { .id = "a", .shadow_pages = 7000, .policy = &d }, /* share 4000, excess 3000 */
+                { .id = "b", .shadow_pages = 5000, .policy = &d }, /* excess 1000 */
+                { .id = "c", .shadow_pages = 0, .policy = &d },
+        };
+        Plan p = plan(vms, 3, NULL, 2000, 100000);
+        assert_int_equal(zap_of(&p, vms, "a"), 1500);
+        assert_int_equal(zap_of(&p, vms, "b"), 500);
+        assert_int_equal(zap_of(&p, vms, "c"), 0);
+        plan_done(&p);
+}
+
+static void test_rounding_is_exact_and_deterministic(void **state) {
+        Policy d = pol(100);
+        PlannerVm vms[] = {
+                { .id = "c", .shadow_pages = 2000, .policy = &d },
+                { .id = "a", .shadow_pages = 2000, .policy = &d },
+                { .id = "b", .shadow_pages = 2000, .policy = &d },
+                { .id = "z", .shadow_pages = 0, .policy = &d },
+        };
+        /* share 1500 each, excess 500 each; 1000 / 3 does not divide. */
+        Plan p = plan(vms, 4, NULL, 1000, 100000);
+        assert_int_equal(p.zap_pages, 1000);
+        assert_int_equal(zap_of(&p, vms, "a"), 334);
+        assert_int_equal(zap_of(&p, vms, "b"), 333);
+        assert_int_equal(zap_of(&p, vms, "c"), 333);
+        /* Steps come sorted by id whatever the input order. */
+        assert_string_equal(vms[p.steps[0].vm].id, "a");
+        assert_string_equal(vms[p.steps[2].vm].id, "c");
+        plan_done(&p);
+}
+
+static void test_floor_is_never_crossed(void **state) {
+        Policy floor = pol(100), d = pol(100);
+        floor.min_pages = 3000;
+        PlannerVm vms[] = {
+                { .id = "a", .shadow_pages = 3500, .policy = &floor },
+                { .id = "b", .shadow_pages = 100, .policy = &d },
+        };
+        Plan p = plan(vms, 2, NULL, 1000, 100000);
+        assert_int_equal(zap_of(&p, vms, "a"), 500);
+        assert_int_equal(zap_of(&p, vms, "b"), 100);
+        plan_done(&p);
+}
+
+static void test_protected_vm_is_untouched(void **state) {
+        Policy prot = pol(100), d = pol(100);
+        prot.protect = true;
+        PlannerVm vms[] = {
+                { .id = "big", .shadow_pages = 100000, .cache_pages = 500, .policy = &prot },
+                { .id = "small", .shadow_pages = 1000, .cache_pages = 10, .policy = &d },
+        };
+        Plan p = plan(vms, 2, NULL, 5000, 100000);
+        assert_int_equal(zap_of(&p, vms, "big"), 0);
+        assert_false(caches_of(&p, vms, "big"));
+        assert_true(caches_of(&p, vms, "small"));
+        assert_int_equal(zap_of(&p, vms, "small"), 1000);
+        plan_done(&p);
+}
+
+static void test_scope_limits_to_the_subtree(void **state) {
+        Policy d = pol(100);
+        PlannerVm vms[] = {
+                { .id = "in", .cgroup = "/vms/a/x.scope", .shadow_pages = 1000, .policy = &d },
+                { .id = "sibling", .cgroup = "/vms/ab", .shadow_pages = 9000, .policy = &d },
+                { .id = "unknown", .cgroup = NULL, .shadow_pages = 9000, .policy = &d },
+        };
+        Plan p = plan(vms, 3, "/vms/a", 500, 100000);
+        assert_int_equal(zap_of(&p, vms, "in"), 500);
+        assert_int_equal(zap_of(&p, vms, "sibling"), 0);
+        assert_int_equal(zap_of(&p, vms, "unknown"), 0);
+        plan_done(&p);
+        /* The host scope sees all of them, the unknown cgroup too. */
+        p = plan(vms, 3, NULL, 500, 100000);
+        assert_int_equal(p.zap_pages, 500);
+        assert_int_not_equal(zap_of(&p, vms, "unknown"), 0);
+        plan_done(&p);
+}
+
+static void test_caches_first_then_zap(void **state) {
+        Policy d = pol(100);
+        PlannerVm vms[] = {
+                { .id = "a", .shadow_pages = 5000, .cache_pages = 50, .policy = &d },
+                { .id = "b", .shadow_pages = 5000, .cache_pages = 30, .policy = &d },
+        };
+        Plan p = plan(vms, 2, NULL, 40, 100000);
+        /* The bigger cache alone covers the goal: nothing is zapped. */
+        assert_true(caches_of(&p, vms, "a"));
+        assert_false(caches_of(&p, vms, "b"));
+        assert_int_equal(p.zap_pages, 0);
+        plan_done(&p);
+
+        p = plan(vms, 2, NULL, 180, 100000);
+        assert_true(caches_of(&p, vms, "a"));
+        assert_true(caches_of(&p, vms, "b"));
+        assert_int_equal(p.cache_pages, 80);
+        assert_int_equal(p.zap_pages, 100);
+        assert_int_equal(zap_of(&p, vms, "a"), 50);
+        assert_int_equal(zap_of(&p, vms, "b"), 50);
+        plan_done(&p);
+}
+
+static void test_action_limits_what_is_asked(void **state) {
+        Policy caches_only = pol(100), zap_only = pol(100);
+        caches_only.action = RECLAIM_CACHES;
+        zap_only.action = RECLAIM_ZAP;
+        PlannerVm vms[] = {
+                { .id = "c", .shadow_pages = 9000, .cache_pages = 40, .policy = &caches_only },
+                { .id = "z", .shadow_pages = 1000, .cache_pages = 40, .policy = &zap_only },
+        };
+        Plan p = plan(vms, 2, NULL, 500, 100000);
+        assert_true(caches_of(&p, vms, "c"));
+        assert_int_equal(zap_of(&p, vms, "c"), 0);
+        assert_false(caches_of(&p, vms, "z"));
+        assert_int_equal(zap_of(&p, vms, "z"), 460);
+        plan_done(&p);
+}
+
+static void test_round_cap_and_zap_max(void **state) {
+        Policy d = pol(100);
+        PlannerVm vms[] = {
+                { .id = "a", .shadow_pages = 500000, .policy = &d },
+                { .id = "b", .shadow_pages = 10, .policy = &d },
+        };
+        Plan p = plan(vms, 2, NULL, 1000000, 300);
+        assert_int_equal(p.zap_pages, 300);
+        plan_done(&p);
+        p = plan(vms, 2, NULL, 1000000, 1000000);
+        assert_int_equal(zap_of(&p, vms, "a"), ZAP_MAX);
+        plan_done(&p);
+}
+
+static void test_everyone_at_share_gives_from_headroom(void **state) {
+        Policy d = pol(100), heavy = pol(300);
+        PlannerVm vms[] = {
+                { .id = "a", .shadow_pages = 1000, .policy = &d },
+                { .id = "b", .shadow_pages = 1000, .policy = &d },
+        };
+        Plan p = plan(vms, 2, NULL, 200, 100000);
+        assert_int_equal(zap_of(&p, vms, "a"), 100);
+        assert_int_equal(zap_of(&p, vms, "b"), 100);
+        plan_done(&p);
+        /* Phase 2 goes by headroom over weight: 3x the pages at 3x the
+         * weight gives the same absolute amount, a third of the share. */
+        PlannerVm w[] = {
+                { .id = "h", .shadow_pages = 3000, .policy = &heavy },
+                { .id = "l", .shadow_pages = 1000, .policy = &d },
+        };
+        p = plan(w, 2, NULL, 400, 100000);
+        assert_int_equal(zap_of(&p, w, "h"), 200);
+        assert_int_equal(zap_of(&p, w, "l"), 200);
+        plan_done(&p);
+}
+
+static void test_nothing_to_do(void **state) {
+        Policy d = pol(100);
+        PlannerVm vms[] = { { .id = "a", .shadow_pages = 0, .policy = &d } };
+        Plan p = plan(vms, 1, NULL, 100, 100);
+        assert_int_equal(p.n_steps, 0);
+        plan_done(&p);
+        p = plan(NULL, 0, NULL, 100, 100);
+        assert_int_equal(p.n_steps, 0);
+        plan_done(&p);
+}
+
+static void test_enforce_caps(void **state) {
+        Policy capped = pol(100), prot = pol(100), d = pol(100);
+        capped.max_pages = 1000;
+        prot.protect = true;
+        PlannerVm vms[] = {
+                { .id = "over", .shadow_pages = 1500, .policy = &capped },
+                { .id = "under", .shadow_pages = 900, .policy = &capped },
+                { .id = "prot", .shadow_pages = 99999, .policy = &prot },
+                { .id = "nocap", .shadow_pages = 99999, .policy = &d },
+        };
+        Plan p = {};
+        assert_int_equal(planner_enforce_caps(vms, 4, ZAP_MAX, &p), 0);
+        assert_int_equal(p.n_steps, 1);
+        assert_int_equal(zap_of(&p, vms, "over"), 500);
+        plan_done(&p);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_equal_weights_take_from_the_one_above_its_share),
+                cmocka_unit_test(test_weights_shift_the_fair_share),
+                cmocka_unit_test(test_zap_in_proportion_to_excess),
+                cmocka_unit_test(test_rounding_is_exact_and_deterministic),
+                cmocka_unit_test(test_floor_is_never_crossed),
+                cmocka_unit_test(test_protected_vm_is_untouched),
+                cmocka_unit_test(test_scope_limits_to_the_subtree),
+                cmocka_unit_test(test_caches_first_then_zap),
+                cmocka_unit_test(test_action_limits_what_is_asked),
+                cmocka_unit_test(test_round_cap_and_zap_max),
+                cmocka_unit_test(test_everyone_at_share_gives_from_headroom),
+                cmocka_unit_test(test_nothing_to_do),
+                cmocka_unit_test(test_enforce_caps),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
