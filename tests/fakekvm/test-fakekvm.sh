@@ -293,6 +293,32 @@ check "the write in flight completes" "ok 7" "$(cut -d' ' -f1-2 "$work/bg.out")"
 check "...and is logged" "700-7 zap 10 -> caches_freed=0 zapped=10 busy_vcpus=0" "$(log_of 700-7)"
 check "the VM is gone" "ENOENT" "$(probe open "$mnt/700-7/mmu_reclaim" w)"
 
+# --- concurrency: one VM serializes like mmu_lock, VMs run in parallel ------------------
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+fakekvm_add_vm "$mnt" 800 8 100 0 1
+fakekvm_add_vm "$mnt" 801 8 100 0 1
+fakekvm_set "$mnt" 800-8 delay_ms=300
+fakekvm_set "$mnt" 801-8 delay_ms=300
+t0=$(ms_now)
+probe write "$mnt/800-8/mmu_reclaim" 'zap 1' >/dev/null &
+bgpid=$!
+probe write "$mnt/800-8/mmu_reclaim" 'zap 1' >/dev/null
+wait "$bgpid" # never a bare wait: fakekvm is our child too
+bgpid=""
+t1=$(ms_now)
+check "two writes to one VM run one after the other" "yes" \
+	"$([ $((t1 - t0)) -ge 590 ] && echo yes || echo "no ($((t1 - t0)) ms)")"
+t0=$(ms_now)
+probe write "$mnt/800-8/mmu_reclaim" 'zap 1' >/dev/null &
+bgpid=$!
+probe write "$mnt/801-8/mmu_reclaim" 'zap 1' >/dev/null
+wait "$bgpid"
+bgpid=""
+t1=$(ms_now)
+check "writes to two VMs run side by side" "yes" \
+	"$([ $((t1 - t0)) -lt 580 ] && echo yes || echo "no ($((t1 - t0)) ms)")"
+check "all four were done" "97 99" "$(state 800-8 shadow) $(state 801-8 shadow)"
+
 # --- readdir at scale, slot reuse --------------------------------------------------
 for ((i = 0; i < 600; i++)); do mkdir "$mnt/$((10000 + i))-$i"; done
 for ((i = 0; i < 600; i += 3)); do rmdir "$mnt/$((10000 + i))-$i"; done

@@ -64,6 +64,7 @@ struct vm *vm_new(const char *name)
 		return NULL;
 	}
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	pthread_mutex_init(&vm->reclaim_lock, NULL);
 	vm->refs = 1;
 	vm->created = time(NULL);
 	vm->vcpus = 1;
@@ -76,6 +77,7 @@ void vm_free(struct vm *vm)
 {
 	if (!vm)
 		return;
+	pthread_mutex_destroy(&vm->reclaim_lock);
 	free(vm->vcpu_cache);
 	free(vm);
 }

@@ -4,13 +4,15 @@
  * changes them, and the test-only state control.
  *
  * Nothing here knows about FUSE or locking: the caller (fakekvm.c) holds
- * the global lock around every function that takes a struct vm.  Keeping
+ * the global lock around every function that takes a struct vm (the one
+ * mutex in it, reclaim_lock, is for the caller too).  Keeping
  * the model pure lets the semantics be read in one place and compared
  * with the kernel series.
  */
 #ifndef FAKEKVM_VM_H
 #define FAKEKVM_VM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,6 +86,13 @@ struct vm {
 	uint64_t tlb_flushes;  /* remote_tlb_flush: one per zap that zapped */
 	uint64_t reclaims;     /* accepted reclaim commands */
 	struct vm_result last;
+
+	/*
+	 * Held by a reclaim write from its start to its end, delay_ms
+	 * included, so two commands on one VM run one after the other as
+	 * under the kernel's mmu_lock.  Taken before the global lock.
+	 */
+	pthread_mutex_t reclaim_lock;
 
 	/* Lazy growth (--grow-shadow / --grow-cache), see vm_advance(). */
 	uint64_t grow_ns;
