@@ -127,16 +127,22 @@ int main(int argc, char **argv)
 	report("one readdir of the root (per entry)", entries, now_s() - t0);
 	printf("%-44s %8ld\n", "  entries seen", entries);
 
-	t0 = now_s();
-	for (long i = 0; i < n; i++) {
-		vm_path(path, sizeof(path), mnt, i,
-			KVM_RECLAIM_FILE_SHADOW_PAGES);
-		shadow += read_value(path);
-		vm_path(path, sizeof(path), mnt, i,
-			KVM_RECLAIM_FILE_CACHE_PAGES);
-		cache += read_value(path);
+	/* First pass looks every file up; the daemon's later polls do not. */
+	for (int pass = 0; pass < 2; pass++) {
+		shadow = cache = 0;
+		t0 = now_s();
+		for (long i = 0; i < n; i++) {
+			vm_path(path, sizeof(path), mnt, i,
+				KVM_RECLAIM_FILE_SHADOW_PAGES);
+			shadow += read_value(path);
+			vm_path(path, sizeof(path), mnt, i,
+				KVM_RECLAIM_FILE_CACHE_PAGES);
+			cache += read_value(path);
+		}
+		report(pass ? "read both counters again (dentries cached)" :
+			      "read both counters (open/read/close x2)",
+		       n, now_s() - t0);
 	}
-	report("read both counters (open/read/close x2)", n, now_s() - t0);
 	printf("%-44s %8lld / %lld\n", "  sum shadow / cache", shadow, cache);
 
 	t0 = now_s();
