@@ -38,7 +38,7 @@ if [ -z "${FAKEKVM_BENCH:-}" ]; then
 fi
 export FAKEKVM
 
-# shellcheck source=../tests/fakekvm/fakekvm-lib.sh
+# shellcheck source=SCRIPTDIR/../tests/fakekvm/fakekvm-lib.sh
 . "$src/fakekvm-lib.sh"
 if ! why=$(fakekvm_fuse_problem); then
 	echo "fakekvm-scale: cannot mount FUSE: $why" >&2

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
 # fakekvm-lib.sh - shell helpers to run fakekvm in tests, the demo and
 # benchmarks.  Source it from bash:
 #
@@ -98,6 +99,7 @@ fakekvm_mount() {
 	echo "$pid" >"$pidfile"
 	for ((i = 0; i < 400; i++)); do
 		if fakekvm__mounted_abs "$abs"; then
+			# shellcheck disable=SC2034 # for the caller
 			FAKEKVM_PID=$pid
 			echo "$pid"
 			return 0

@@ -1,4 +1,6 @@
 #!/bin/bash
+# The names we list are our own: ls is fine here.
+# shellcheck disable=SC2010,SC2012
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test-fakekvm.sh - checks that fakekvm behaves as README.md says, which is
 # how <debugfs>/kvm behaves on the patched kernel, as the daemon sees it.
@@ -8,7 +10,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=fakekvm-lib.sh
+# shellcheck source=SCRIPTDIR/fakekvm-lib.sh
 . "$here/fakekvm-lib.sh"
 
 if [ -z "${FAKEKVM_PROBE:-}" ] || [ "$FAKEKVM" = fakekvm ]; then
