@@ -92,7 +92,9 @@ static int vm_refresh(Manager *m, Vm *v) {
         if (r >= 0)
                 r = kvmfs_read_counter(m->kvm_dir, v->id, KVM_RECLAIM_FILE_CACHE_PAGES, &cache);
         if (r == -EBADMSG) {
-                log_warning("VM %s: counters hold garbage, keeping the last values", v->id);
+                if (!v->garbage_logged)
+                        log_warning("VM %s: counters hold garbage, keeping the last values", v->id);
+                v->garbage_logged = true;
                 return 0;
         }
         if (r == -ENOENT) {
@@ -107,6 +109,7 @@ static int vm_refresh(Manager *m, Vm *v) {
         }
         if (r < 0)
                 return log_debug_errno(r, "VM %s: cannot read counters: %m", v->id);
+        v->garbage_logged = false;
         v->shadow_pages = shadow;
         v->cache_pages = cache;
         v->counted = true;

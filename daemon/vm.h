@@ -16,6 +16,7 @@ typedef struct Vm {
         uint64_t cache_pages;
         bool counted;                    /* the counters above were read */
         bool has_reclaim;                /* mmu_reclaim present */
+        bool garbage_logged;             /* said once until the counters parse again */
         uint64_t reclaimed_cache_pages;  /* freed by "caches", since we saw it */
         uint64_t reclaimed_shadow_pages; /* zapped, since we saw it */
 } Vm;
