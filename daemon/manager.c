@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/statfs.h>
 #include <systemd/sd-daemon.h>
@@ -62,7 +63,7 @@ const char *manager_mode(const Manager *m) {
 const char *manager_mode_reason(const Manager *m) {
         if (m->kernel_interface)
                 return "";
-        if (!discovery_watching(m->discovery))
+        if (access(m->kvm_dir, F_OK) < 0)
                 return "KVM debugfs directory not present (debugfs not mounted, or kvm not loaded)";
         return "no mmu_reclaim files: the kernel lacks the kvm-reclaimd series";
 }
@@ -81,6 +82,24 @@ static void manager_update_mode(Manager *m) {
                                    manager_mode_reason(m));
                 m->mode_logged = true;
         }
+}
+
+/* What a stock kernel still tells: page-table memory charged to the VM's
+ * cgroup (cgroup2 memory.stat "sec_pagetables", Linux 6.0+). */
+static void vm_read_sec_pagetables(Manager *m, Vm *v) {
+        char path[4096], buf[8192];
+        const char *line;
+        uint64_t bytes;
+
+        v->cgroup_sec_pagetables = 0;
+        if (!m->cgroup_root || !v->cgroup)
+                return;
+        snprintf(path, sizeof(path), "%s%s/memory.stat", m->cgroup_root, v->cgroup);
+        if (read_small_file(path, buf, sizeof(buf)) < 0)
+                return;
+        line = strstr(buf, "\nsec_pagetables ");
+        if (line && sscanf(line + 16, "%" SCNu64, &bytes) == 1)
+                v->cgroup_sec_pagetables = bytes;
 }
 
 /* Reads one VM's counters.  -ENOENT: it is gone. */
@@ -105,6 +124,7 @@ static int vm_refresh(Manager *m, Vm *v) {
                         return -ENOENT;
                 v->counted = false;
                 v->has_reclaim = false;
+                vm_read_sec_pagetables(m, v);
                 return 0;
         }
         if (r < 0)
@@ -145,9 +165,15 @@ static int manager_add_vm(Manager *m, const char *id) {
                 vm_free(v);
                 return r;
         }
-        log_info("VM %s appeared: name=%s cgroup=%s shadow=%llu cache=%llu policy=%s", id,
-                 v->name ?: "-", v->cgroup ?: "-", (unsigned long long) v->shadow_pages,
-                 (unsigned long long) v->cache_pages, manager_policy_for(m, v->cgroup)->cgroup);
+        if (v->counted)
+                log_info("VM %s appeared: name=%s cgroup=%s shadow=%llu cache=%llu policy=%s", id,
+                         v->name ?: "-", v->cgroup ?: "-", (unsigned long long) v->shadow_pages,
+                         (unsigned long long) v->cache_pages, manager_policy_for(m, v->cgroup)->cgroup);
+        else
+                log_info("VM %s appeared: name=%s cgroup=%s (no MMU counters; cgroup sec_pagetables=%llu KiB) "
+                         "policy=%s", id, v->name ?: "-", v->cgroup ?: "-",
+                         (unsigned long long) (v->cgroup_sec_pagetables / 1024),
+                         manager_policy_for(m, v->cgroup)->cgroup);
         return 1;
 }
 

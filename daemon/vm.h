@@ -15,6 +15,7 @@ typedef struct Vm {
         uint64_t shadow_pages;
         uint64_t cache_pages;
         bool counted;                    /* the counters above were read */
+        uint64_t cgroup_sec_pagetables;  /* bytes, its cgroup's memory.stat; stock kernels */
         bool has_reclaim;                /* mmu_reclaim present */
         bool garbage_logged;             /* said once until the counters parse again */
         uint64_t reclaimed_cache_pages;  /* freed by "caches", since we saw it */

@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+#
+# dbus-lib.sh - helpers for tests that need a private D-Bus broker.
+# Source it from a bash test:
+#
+#     . "$srcdir/tests/integration/dbus-lib.sh"
+#     dbus_start_private                       # open policy, any uid may connect
+#     dbus_start_private units/org.kvmreclaim1.conf   # system-bus-like policy
+#     dbus_spawn ./daemon/kvm-reclaimd --bus-address="$DBUS_TEST_ADDRESS" ...
+#     dbus_wait_for_name org.kvmreclaim1 || fail "daemon did not get its name"
+#     run_as_nobody ./ctl/kvm-reclaimctl --bus-address="$DBUS_TEST_ADDRESS" reload
+#
+# Everything started here is recorded by pid and killed by that pid on exit;
+# nothing is ever killed by name. The library installs an EXIT trap; a test
+# that needs its own EXIT trap must call dbus_lib_cleanup from it.
+#
+# Variables set: DBUS_TEST_ADDRESS, DBUS_TEST_PID, DBUS_TEST_DIR,
+# DBUS_SPAWNED_PID (last dbus_spawn).
+
+DBUS_LIB_PIDS=()
+DBUS_LIB_DIRS=()
+
+dbus_lib_cleanup() {
+        local pid dir
+        # Reverse order: clients and daemons first, the broker last.
+        for ((i = ${#DBUS_LIB_PIDS[@]} - 1; i >= 0; i--)); do
+                pid=${DBUS_LIB_PIDS[i]}
+                if kill -0 "$pid" 2>/dev/null; then
+                        kill -TERM "$pid" 2>/dev/null
+                        for _ in 1 2 3 4 5 6 7 8 9 10; do
+                                kill -0 "$pid" 2>/dev/null || break
+                                sleep 0.1
+                        done
+                        kill -KILL "$pid" 2>/dev/null
+                fi
+        done
+        DBUS_LIB_PIDS=()
+        for dir in "${DBUS_LIB_DIRS[@]}"; do
+                rm -rf -- "$dir"
+        done
+        DBUS_LIB_DIRS=()
+}
+
+trap dbus_lib_cleanup EXIT
+trap 'dbus_lib_cleanup; exit 130' INT
+trap 'dbus_lib_cleanup; exit 143' TERM
+
+# dbus_start_private [POLICY_FILE...]
+#   Without arguments: a broker whose default policy lets everyone own and
+#   call anything (a stand-in for the system bus where the bus policy is not
+#   what is tested). With policy files: a default-deny policy modelled on the
+#   system bus (own nothing, call only the bus driver, receive replies and
+#   signals) plus the given files included, so a test sees exactly what the
+#   shipped policy allows. dbus-daemon refuses to start on a malformed file,
+#   which makes this a config check too. Any uid may connect in both modes.
+dbus_start_private() {
+        local dir config out policy
+        dir=$(mktemp -d "${TMPDIR:-/tmp}/kvm-reclaim-dbus.XXXXXX") || return 1
+        DBUS_LIB_DIRS+=("$dir")
+        # Other uids (run_as_nobody) must reach the socket.
+        chmod 0755 "$dir"
+        config="$dir/bus.conf"
+
+        {
+                echo '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"'
+                echo ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">'
+                echo '<busconfig>'
+                echo '  <type>kvm-reclaim-test</type>'
+                echo "  <listen>unix:path=$dir/bus</listen>"
+                echo '  <auth>EXTERNAL</auth>'
+                echo '  <policy context="default">'
+                echo '    <allow user="*"/>'
+                if [ $# -eq 0 ]; then
+                        echo '    <allow own="*"/>'
+                        echo '    <allow send_destination="*" eavesdrop="true"/>'
+                        echo '    <allow eavesdrop="true"/>'
+                else
+                        echo '    <deny own="*"/>'
+                        echo '    <deny send_type="method_call"/>'
+                        echo '    <allow send_type="signal"/>'
+                        echo '    <allow send_requested_reply="true" send_type="method_return"/>'
+                        echo '    <allow send_requested_reply="true" send_type="error"/>'
+                        echo '    <allow receive_type="method_call"/>'
+                        echo '    <allow receive_type="method_return"/>'
+                        echo '    <allow receive_type="error"/>'
+                        echo '    <allow receive_type="signal"/>'
+                        echo '    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>'
+                        echo '    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>'
+                        echo '    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>'
+                        echo '    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Peer"/>'
+                        echo '    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus" send_member="UpdateActivationEnvironment"/>'
+                        echo '    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Debug.Stats"/>'
+                fi
+                echo '  </policy>'
+                for policy in "$@"; do
+                        echo "  <include ignore_missing=\"no\">$(realpath "$policy")</include>"
+                done
+                echo '</busconfig>'
+        } >"$config"
+
+        if ! out=$(dbus-daemon --config-file="$config" --fork --nopidfile \
+                        --print-address=1 --print-pid=1 2>"$dir/stderr"); then
+                echo "dbus-lib: dbus-daemon did not start: $(tr '\n' ' ' <"$dir/stderr")" >&2
+                return 1
+        fi
+
+        DBUS_TEST_ADDRESS=$(sed -n 1p <<<"$out")
+        DBUS_TEST_PID=$(sed -n 2p <<<"$out")
+        DBUS_TEST_DIR=$dir
+        if [ -z "$DBUS_TEST_ADDRESS" ] || ! [ "$DBUS_TEST_PID" -gt 0 ] 2>/dev/null; then
+                echo "dbus-lib: could not read dbus-daemon's address and pid from '$out'" >&2
+                return 1
+        fi
+        DBUS_LIB_PIDS+=("$DBUS_TEST_PID")
+        export DBUS_TEST_ADDRESS DBUS_TEST_PID DBUS_TEST_DIR
+}
+
+# dbus_spawn CMD ARGS...
+#   Starts CMD in the background with stdout/stderr in $DBUS_TEST_DIR/spawn-N.log,
+#   records its pid for cleanup and in DBUS_SPAWNED_PID.
+dbus_spawn() {
+        local log="${DBUS_TEST_DIR:-/tmp}/spawn-${#DBUS_LIB_PIDS[@]}.log"
+        "$@" >"$log" 2>&1 &
+        DBUS_SPAWNED_PID=$!
+        DBUS_SPAWNED_LOG=$log
+        DBUS_LIB_PIDS+=("$DBUS_SPAWNED_PID")
+}
+
+# dbus_stop PID: stops one process started by dbus_spawn, by its pid.
+dbus_stop() {
+        local pid=$1
+        kill -TERM "$pid" 2>/dev/null || return 0
+        for _ in $(seq 50); do
+                kill -0 "$pid" 2>/dev/null || return 0
+                sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null
+        return 0
+}
+
+# dbus_name_has_owner NAME: true when NAME has an owner on the private bus.
+dbus_name_has_owner() {
+        busctl --address="$DBUS_TEST_ADDRESS" call org.freedesktop.DBus /org/freedesktop/DBus \
+                org.freedesktop.DBus NameHasOwner s "$1" 2>/dev/null | grep -qx 'b true'
+}
+
+# dbus_wait_for_name NAME [SECONDS=10]: waits until NAME has an owner.
+dbus_wait_for_name() {
+        local name=$1 tries=$(( ${2:-10} * 10 ))
+        while [ "$tries" -gt 0 ]; do
+                dbus_name_has_owner "$name" && return 0
+                sleep 0.1
+                tries=$((tries - 1))
+        done
+        echo "dbus-lib: $name did not appear on $DBUS_TEST_ADDRESS" >&2
+        return 1
+}
+
+# run_as_nobody CMD ARGS...: runs CMD as nobody:nogroup without supplementary
+# groups or capabilities (the caller must be root). The exit code is CMD's.
+run_as_nobody() {
+        local group=nogroup
+        getent group nogroup >/dev/null || group=nobody
+        setpriv --reuid=nobody --regid="$group" --clear-groups \
+                --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+}
