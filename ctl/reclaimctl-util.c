@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "reclaimctl-util.h"
+
+const PolicyKey policy_keys[] = {
+        { "Weight",            'u', false },
+        { "MinPages",          't', false },
+        { "MaxPages",          't', false },
+        { "Protect",           'b', false },
+        { "Action",            's', false },
+        { "PressureThreshold", 't', true  },
+        {}
+};
+
+const PolicyKey *policy_key_find(const char *name) {
+        for (const PolicyKey *k = policy_keys; k->name; k++)
+                if (strcmp(k->name, name) == 0)
+                        return k;
+        return NULL;
+}
+
+bool action_is_valid(const char *s) {
+        return s && (strcmp(s, "caches") == 0 || strcmp(s, "zap") == 0 || strcmp(s, "caches+zap") == 0);
+}
+
+int parse_boolean(const char *s, bool *ret) {
+        static const char *const yes[] = { "1", "yes", "true", "on" };
+        static const char *const no[] = { "0", "no", "false", "off" };
+
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+                if (strcasecmp(s, yes[i]) == 0) {
+                        *ret = true;
+                        return 0;
+                }
+                if (strcasecmp(s, no[i]) == 0) {
+                        *ret = false;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+int parse_u64(const char *s, uint64_t *ret) {
+        unsigned long long v;
+        char *end;
+
+        /* strtoull() accepts leading blanks and a sign; a count takes neither. */
+        if (!s || !isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno == ERANGE)
+                return -ERANGE;
+        if (*end != '\0')
+                return -EINVAL;
+        *ret = (uint64_t) v;
+        return 0;
+}
+
+int parse_u32(const char *s, uint32_t *ret) {
+        uint64_t v;
+        int r;
+
+        r = parse_u64(s, &v);
+        if (r < 0)
+                return r;
+        if (v > UINT32_MAX)
+                return -ERANGE;
+        *ret = (uint32_t) v;
+        return 0;
+}
+
+static const struct {
+        const char *suffix;
+        uint64_t usec;
+} time_units[] = {
+        /* Longest first where one is a prefix of another ("ms" before "m"). */
+        { "usec",    UINT64_C(1) },
+        { "us",      UINT64_C(1) },
+        { "µs",      UINT64_C(1) },
+        { "msec",    UINT64_C(1000) },
+        { "ms",      UINT64_C(1000) },
+        { "seconds", UINT64_C(1000000) },
+        { "second",  UINT64_C(1000000) },
+        { "sec",     UINT64_C(1000000) },
+        { "s",       UINT64_C(1000000) },
+        { "minutes", UINT64_C(60000000) },
+        { "minute",  UINT64_C(60000000) },
+        { "min",     UINT64_C(60000000) },
+        { "m",       UINT64_C(60000000) },
+        { "hours",   UINT64_C(3600000000) },
+        { "hour",    UINT64_C(3600000000) },
+        { "hr",      UINT64_C(3600000000) },
+        { "h",       UINT64_C(3600000000) },
+};
+
+int parse_timespan_usec(const char *s, uint64_t *ret) {
+        uint64_t total = 0;
+        const char *p = s;
+        bool any = false;
+
+        if (!s)
+                return -EINVAL;
+
+        for (;;) {
+                uint64_t whole = 0, unit = 0, frac_num = 0, frac_den = 1, add;
+                const char *start;
+                size_t n;
+
+                p += strspn(p, " \t");
+                if (*p == '\0')
+                        break;
+
+                if (!isdigit((unsigned char) *p) && *p != '.')
+                        return -EINVAL;
+
+                start = p;
+                while (isdigit((unsigned char) *p)) {
+                        if (whole > (UINT64_MAX - 9) / 10)
+                                return -ERANGE;
+                        whole = whole * 10 + (uint64_t) (*p - '0');
+                        p++;
+                }
+                if (*p == '.') {
+                        p++;
+                        while (isdigit((unsigned char) *p)) {
+                                /* Digits past µs precision cannot matter. */
+                                if (frac_den < 1000000000000ULL) {
+                                        frac_num = frac_num * 10 + (uint64_t) (*p - '0');
+                                        frac_den *= 10;
+                                }
+                                p++;
+                        }
+                }
+                if (p == start || (p == start + 1 && *start == '.'))
+                        return -EINVAL;
+
+                p += strspn(p, " \t");
+                for (size_t i = 0; i < sizeof(time_units) / sizeof(time_units[0]); i++) {
+                        n = strlen(time_units[i].suffix);
+                        if (strncmp(p, time_units[i].suffix, n) == 0 &&
+                            !isalpha((unsigned char) p[n])) {
+                                unit = time_units[i].usec;
+                                p += n;
+                                break;
+                        }
+                }
+                if (unit == 0) {
+                        /* A bare number is µs, but only as the whole value. */
+                        if (any || *p != '\0' || frac_num != 0)
+                                return -EINVAL;
+                        unit = 1;
+                }
+
+                if (whole > UINT64_MAX / unit)
+                        return -ERANGE;
+                add = whole * unit;
+                if (frac_num > 0) {
+                        uint64_t f = (uint64_t) ((double) frac_num * (double) unit / (double) frac_den + 0.5);
+                        if (add > UINT64_MAX - f)
+                                return -ERANGE;
+                        add += f;
+                }
+                if (total > UINT64_MAX - add)
+                        return -ERANGE;
+                total += add;
+                any = true;
+        }
+
+        if (!any)
+                return -EINVAL;
+        *ret = total;
+        return 0;
+}
+
+char *format_timespan_usec(char *buf, size_t len, uint64_t usec) {
+        if (usec == 0)
+                snprintf(buf, len, "0");
+        else if (usec % UINT64_C(60000000) == 0 && usec >= UINT64_C(60000000))
+                snprintf(buf, len, "%" PRIu64 "min", usec / UINT64_C(60000000));
+        else if (usec % UINT64_C(1000000) == 0)
+                snprintf(buf, len, "%" PRIu64 "s", usec / UINT64_C(1000000));
+        else if (usec % UINT64_C(1000) == 0)
+                snprintf(buf, len, "%" PRIu64 "ms", usec / UINT64_C(1000));
+        else
+                snprintf(buf, len, "%" PRIu64 "us", usec);
+        return buf;
+}
+
+char *format_pages(char *buf, size_t len, uint64_t pages) {
+        double mib = (double) pages * (double) PAGE_SIZE_BYTES / (1024.0 * 1024.0);
+
+        snprintf(buf, len, "%" PRIu64 " (%.1f MiB)", pages, mib);
+        return buf;
+}
+
+char *format_timestamp_usec(char *buf, size_t len, uint64_t usec) {
+        time_t sec = (time_t) (usec / UINT64_C(1000000));
+        struct tm tm;
+
+        if (!localtime_r(&sec, &tm) || strftime(buf, len, "%a %Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+                snprintf(buf, len, "@%" PRIu64, usec);
+        return buf;
+}
+
+int exit_code_from_bus_error(const char *name, int r) {
+        static const char *const unreachable[] = {
+                "org.freedesktop.DBus.Error.ServiceUnknown",
+                "org.freedesktop.DBus.Error.NameHasNoOwner",
+                "org.freedesktop.DBus.Error.NoReply",
+                "org.freedesktop.DBus.Error.Timeout",
+                "org.freedesktop.DBus.Error.TimedOut",
+                "org.freedesktop.DBus.Error.Disconnected",
+                "org.freedesktop.DBus.Error.NoServer",
+                "org.freedesktop.DBus.Error.NoNetwork",
+        };
+        static const char *const denied[] = {
+                "org.freedesktop.DBus.Error.AccessDenied",
+                "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired",
+                "org.freedesktop.DBus.Error.AuthFailed",
+        };
+
+        if (name) {
+                for (size_t i = 0; i < sizeof(unreachable) / sizeof(unreachable[0]); i++)
+                        if (strcmp(name, unreachable[i]) == 0)
+                                return EXIT_UNREACHABLE;
+                /* Activation failed: the bus could not start the daemon, either
+                 * itself (Spawn.*) or through systemd (unit not found, masked,
+                 * failed, ...). */
+                if (strncmp(name, "org.freedesktop.DBus.Error.Spawn.", 33) == 0 ||
+                    strncmp(name, "org.freedesktop.systemd1.", 25) == 0)
+                        return EXIT_UNREACHABLE;
+                for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+                        if (strcmp(name, denied[i]) == 0)
+                                return EXIT_ACCESS;
+                if (strcmp(name, "org.freedesktop.DBus.Error.InvalidArgs") == 0)
+                        return EXIT_INVALID;
+                return EXIT_GENERIC;
+        }
+
+        switch (-r) {
+        case EACCES:
+        case EPERM:
+                return EXIT_ACCESS;
+        case ENOENT:
+        case ENXIO:
+        case ECONNREFUSED:
+        case ECONNRESET:
+        case ENOTCONN:
+        case ETIMEDOUT:
+        case EHOSTUNREACH:
+        case EHOSTDOWN:
+        case ENETUNREACH:
+        case ESHUTDOWN:
+                return EXIT_UNREACHABLE;
+        default:
+                return EXIT_GENERIC;
+        }
+}
+
+int exit_code_from_connect_errno(int r) {
+        return exit_code_from_bus_error(NULL, r);
+}
+
+/* JSON */
+
+void json_init(JsonWriter *j, FILE *f) {
+        *j = (JsonWriter) { .f = f };
+}
+
+void json_string_escaped(FILE *f, const char *s) {
+        fputc('"', f);
+        for (const unsigned char *p = (const unsigned char *) (s ?: ""); *p; p++)
+                switch (*p) {
+                case '"':
+                        fputs("\\\"", f);
+                        break;
+                case '\\':
+                        fputs("\\\\", f);
+                        break;
+                case '\b':
+                        fputs("\\b", f);
+                        break;
+                case '\f':
+                        fputs("\\f", f);
+                        break;
+                case '\n':
+                        fputs("\\n", f);
+                        break;
+                case '\r':
+                        fputs("\\r", f);
+                        break;
+                case '\t':
+                        fputs("\\t", f);
+                        break;
+                default:
+                        /* D-Bus strings are valid UTF-8, so bytes >= 0x80 pass
+                         * through; other control characters and DEL are escaped. */
+                        if (*p < 0x20 || *p == 0x7f)
+                                fprintf(f, "\\u%04x", *p);
+                        else
+                                fputc(*p, f);
+                }
+        fputc('"', f);
+}
+
+static void json_prefix(JsonWriter *j) {
+        if (j->after_key) {
+                j->after_key = false;
+                return;
+        }
+        if (j->need_comma[j->depth])
+                fputc(',', j->f);
+        j->need_comma[j->depth] = true;
+}
+
+static void json_push(JsonWriter *j, char c) {
+        json_prefix(j);
+        fputc(c, j->f);
+        if (j->depth + 1 < JSON_DEPTH_MAX)
+                j->depth++;
+        j->need_comma[j->depth] = false;
+}
+
+static void json_pop(JsonWriter *j, char c) {
+        fputc(c, j->f);
+        if (j->depth > 0)
+                j->depth--;
+        if (j->depth == 0)
+                fputc('\n', j->f);
+}
+
+void json_begin_object(JsonWriter *j) {
+        json_push(j, '{');
+}
+
+void json_end_object(JsonWriter *j) {
+        json_pop(j, '}');
+}
+
+void json_begin_array(JsonWriter *j) {
+        json_push(j, '[');
+}
+
+void json_end_array(JsonWriter *j) {
+        json_pop(j, ']');
+}
+
+void json_key(JsonWriter *j, const char *key) {
+        json_prefix(j);
+        json_string_escaped(j->f, key);
+        fputc(':', j->f);
+        j->after_key = true;
+}
+
+void json_str(JsonWriter *j, const char *s) {
+        json_prefix(j);
+        json_string_escaped(j->f, s);
+}
+
+void json_u64(JsonWriter *j, uint64_t v) {
+        json_prefix(j);
+        fprintf(j->f, "%" PRIu64, v);
+}
+
+void json_i64(JsonWriter *j, int64_t v) {
+        json_prefix(j);
+        fprintf(j->f, "%" PRIi64, v);
+}
+
+void json_bool(JsonWriter *j, bool v) {
+        json_prefix(j);
+        fputs(v ? "true" : "false", j->f);
+}
+
+void json_double(JsonWriter *j, double v) {
+        json_prefix(j);
+        /* JSON has no NaN or infinity. */
+        if (!isfinite(v))
+                fputs("null", j->f);
+        else {
+                /* The shortest form that reads back as the same double. */
+                char buf[32];
+                for (int prec = 6; prec <= 17; prec++) {
+                        snprintf(buf, sizeof(buf), "%.*g", prec, v);
+                        if (strtod(buf, NULL) == v)
+                                break;
+                }
+                fputs(buf, j->f);
+        }
+}
+
+void json_null(JsonWriter *j) {
+        json_prefix(j);
+        fputs("null", j->f);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * reclaimctl-util.h - pure helpers of kvm-reclaimctl: value parsers for
+ * "policy set KEY=VALUE", formatting of page counts and time spans, a small
+ * JSON writer and the mapping of bus errors to exit codes.  Nothing here
+ * talks to the bus, so test-reclaimctl-util.c tests all of it.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+
+/* Exit codes scripts can trust; documented in kvm-reclaimctl(1). */
+enum {
+        EXIT_OK          = 0,
+        EXIT_GENERIC     = 1,
+        EXIT_USAGE       = 2,
+        EXIT_UNREACHABLE = 3,   /* daemon not running, name has no owner, bus unreachable */
+        EXIT_ACCESS      = 4,   /* AccessDenied */
+        EXIT_INVALID     = 5,   /* InvalidArgs from the daemon */
+};
+
+#define PAGE_SIZE_BYTES 4096ULL
+
+static inline void freep(void *p) {
+        free(*(void**) p);
+}
+
+/* Parsers return 0 or a negative errno (-EINVAL bad syntax, -ERANGE overflow)
+ * and never write *ret on failure. */
+int parse_boolean(const char *s, bool *ret);
+int parse_u64(const char *s, uint64_t *ret);
+int parse_u32(const char *s, uint32_t *ret);
+/* A plain number is µs; units: us usec µs ms msec s sec seconds m min
+ * minutes h hr hours, components may be combined ("1s 500ms"). */
+int parse_timespan_usec(const char *s, uint64_t *ret);
+
+/* "1500ms" style, the shortest exact form the parser reads back; "0" for 0. */
+char *format_timespan_usec(char *buf, size_t len, uint64_t usec);
+/* "12345 (48.2 MiB)" */
+char *format_pages(char *buf, size_t len, uint64_t pages);
+/* "Tue 2024-05-07 10:00:00 UTC" from realtime µs */
+char *format_timestamp_usec(char *buf, size_t len, uint64_t usec);
+
+/* Policy keys SetPolicy accepts, with their D-Bus type character. */
+typedef struct PolicyKey {
+        const char *name;
+        char type;   /* 'u', 't', 'b', 's' */
+        bool timespan;
+} PolicyKey;
+
+const PolicyKey *policy_key_find(const char *name);
+extern const PolicyKey policy_keys[];
+
+bool action_is_valid(const char *s);
+
+/* Exit code for a failed bus call: error name first, errno second. */
+int exit_code_from_bus_error(const char *error_name, int r);
+/* Exit code for a failed connection attempt. */
+int exit_code_from_connect_errno(int r);
+
+/* JSON writer: compact, one value per call, commas handled by the writer. */
+#define JSON_DEPTH_MAX 16
+typedef struct JsonWriter {
+        FILE *f;
+        unsigned depth;
+        bool need_comma[JSON_DEPTH_MAX];
+        bool after_key;
+} JsonWriter;
+
+void json_init(JsonWriter *j, FILE *f);
+void json_string_escaped(FILE *f, const char *s);
+void json_begin_object(JsonWriter *j);
+void json_end_object(JsonWriter *j);
+void json_begin_array(JsonWriter *j);
+void json_end_array(JsonWriter *j);
+void json_key(JsonWriter *j, const char *key);
+void json_str(JsonWriter *j, const char *s);
+void json_u64(JsonWriter *j, uint64_t v);
+void json_i64(JsonWriter *j, int64_t v);
+void json_bool(JsonWriter *j, bool v);
+void json_double(JsonWriter *j, double v);
+void json_null(JsonWriter *j);
