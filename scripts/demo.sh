@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The main job: kvm-reclaimd on a simulated host.  Four VMs (the fake
+# kernel, tests/fakekvm) owned by real processes in real cgroups, real
+# memory pressure made in one tenant's cgroup, and the daemon showing live
+# what it sees, decides and does.  Everything it creates is removed at exit.
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+scripts/install-deps.sh
+BUILD=${KVMR_BUILD_DIR:-build}
+[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" -Dkernel_tests=false >/dev/null
+ninja -C "$BUILD" >/dev/null
+
+export FAKEKVM="$ROOT/$BUILD/tests/fakekvm/fakekvm"
+KVM_RECLAIMD="$ROOT/$BUILD/daemon/kvm-reclaimd"
+CTL="$ROOT/$BUILD/ctl/kvm-reclaimctl"
+. tests/integration/lib.sh
+DEMO_SECONDS=${DEMO_SECONDS:-25}
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+require_cgroups
+mount_fake --grow-shadow=20
+TOP=/kvm-reclaimd-demo
+[ -d "$CG2$TOP" ] && fail "$CG2$TOP exists: another demo running?"
+make_cgroup "$TOP"
+for t in tenant-a tenant-b critical; do make_cgroup "$TOP/$t"; done
+echo $((64 << 20)) > "$CG1$TOP/tenant-a/memory.limit_in_bytes" 2>/dev/null ||
+	echo $((64 << 20)) > "$CG2$TOP/tenant-a/memory.max"
+
+# Each "qemu" is a shell whose argv carries -name guest=NAME, as libvirt's do.
+vm() { # vm CGROUP NAME FD SHADOW CACHE VCPUS
+	spawn_in_cgroup "$TOP/$1" sh -c 'sleep 3600; :' qemu-system-x86_64 -name "guest=$2,debug-threads=on"
+	fakekvm_add_vm "$FAKE" "$SPAWNED_PID" "$3" "$4" "$5" "$6"
+}
+vm tenant-a web-1 11 12000 160 4
+vm tenant-a web-2 12 4000 80 2
+vm tenant-b batch 13 20000 120 4
+vm critical db 14 30000 160 4
+
+# A private D-Bus so kvm-reclaimctl can talk to the daemon.
+BUS_ARGS=(--no-bus)
+CTL_ARGS=()
+if [ -x "$CTL" ] && command -v dbus-daemon >/dev/null; then
+	read -r BUS_ADDR BUS_PID < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -s -d' ')
+	STARTED_PIDS+=("$BUS_PID")
+	BUS_ARGS=(--bus-address="$BUS_ADDR")
+	CTL_ARGS=(--bus-address="$BUS_ADDR")
+fi
+
+mkdir -p "$TEST_TMP/conf.d" "$TEST_TMP/run.d"
+cat > "$TEST_TMP/kvm-reclaimd.conf" <<CONF
+[Daemon]
+DebugfsDir=$FAKE
+StepPages=2048
+SystemPressureThreshold=450ms
+DisableKernelShrinker=no
+
+[Policy $TOP/tenant-a]
+Weight=100
+MinPages=1000
+PressureThreshold=10ms
+
+[Policy $TOP/tenant-b]
+Weight=200
+
+[Policy $TOP/critical]
+Protect=yes
+CONF
+say "Configuration ($TEST_TMP/kvm-reclaimd.conf)"
+cat "$TEST_TMP/kvm-reclaimd.conf"
+
+say "kvm-reclaimd starts"
+start_daemon "${BUS_ARGS[@]}" --config="$TEST_TMP/kvm-reclaimd.conf" --conf-dir="$TEST_TMP/conf.d" \
+	--runtime-conf-dir="$TEST_TMP/run.d"
+sed -e 's/^<[0-9]>//' -e '/^PSI trigger/d' -e 's/^/  daemon: /' "$DAEMON_LOG"
+
+status() {
+	if [ ${#CTL_ARGS[@]} -gt 0 ]; then
+		"$CTL" "${CTL_ARGS[@]}" status || true
+	else
+		for d in "$FAKE"/*-*; do
+			printf '  %-12s shadow=%-6s cache=%s\n' "${d##*/}" "$(cat "$d/mmu_shadow_pages")" "$(cat "$d/mmu_cache_pages")"
+		done
+	fi
+}
+say "Before pressure"
+status
+
+say "Memory pressure in $TOP/tenant-a for ${DEMO_SECONDS}s (a 96 MiB working set under a 64 MiB limit)"
+tail -n 0 -f "$DAEMON_LOG" | sed -u -e 's/^<[0-9]>//' -e '/^PSI trigger\|^  .*caches=.*zap=/d' -e 's/^/  daemon: /' &
+TAIL=$!
+STARTED_PIDS+=("$TAIL")
+spawn_in_cgroup "$TOP/tenant-a" sh -c "dd if=/dev/zero of='$TEST_TMP/ws' bs=1M count=96 status=none; \
+	while :; do cat '$TEST_TMP/ws' >/dev/null; done"
+HOG=$SPAWNED_PID
+sleep "$DEMO_SECONDS"
+kill "$HOG"
+sleep 0.5
+kill "$TAIL"
+
+say "After pressure"
+status
+say "What the kernel was asked (the fake kernel's write log)"
+sed 's/^/  /' "$FAKE/.fake_log" | tail -n 20
+DB=$(cd "$FAKE" && for d in *-14; do echo "$d"; done)
+echo
+echo "  db (Protect=yes) was written to $(grep -c "^$DB " "$FAKE/.fake_log" || true) times;" \
+	"tenant-a's VMs $(grep -c "^[0-9]*-1[12] " "$FAKE/.fake_log" || true) times."
