@@ -7,6 +7,7 @@
 #include "bus-methods.h"
 #include "config.h"
 #include "kvm-reclaim.h"
+#include "log.h"
 #include "manager.h"
 #include "util.h"
 
@@ -21,7 +22,7 @@ static int check_root(sd_bus_message *msg, sd_bus_error *error) {
 
         r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_AUGMENT, &creds);
         if (r < 0)
-                return r;
+                return log_debug_errno(r, "Cannot get the caller's credentials: %m");
         r = sd_bus_creds_get_euid(creds, &uid);
         if (r < 0)
                 r = sd_bus_creds_get_uid(creds, &uid);
