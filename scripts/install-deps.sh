@@ -7,7 +7,7 @@
 set -eu
 
 PKGS=(meson ninja-build pkg-config gcc libc6-dev
-	libsystemd-dev libcgroup-dev cgroup-tools libinih-dev libcmocka-dev
+	libsystemd-dev libinih-dev libcmocka-dev
 	libfuse3-dev fuse3 dbus-daemon dbus-bin systemd util-linux bc
 	libdbus-1-dev bash-completion groff-base man-db)
 if [ "${1:-}" = kernel ]; then
