@@ -14,6 +14,9 @@
 #define ERR_INVALID_ARGS  "org.freedesktop.DBus.Error.InvalidArgs"
 #define ERR_ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
 
+/* Counts a read may show; a status loop then costs one recount a second. */
+#define READ_MAX_AGE_USEC (1 * USEC_PER_SEC)
+
 /* Mutating calls are for root only; the caller's euid decides. */
 static int check_root(sd_bus_message *msg, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
@@ -73,7 +76,7 @@ int bus_method_list_vms(sd_bus_message *msg, void *userdata, sd_bus_error *error
         Manager *m = userdata;
         int r;
 
-        (void) manager_refresh(m);
+        (void) manager_refresh_if_stale(m, READ_MAX_AGE_USEC);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
@@ -101,7 +104,7 @@ int bus_method_get_vm(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         r = sd_bus_message_read(msg, "s", &id);
         if (r < 0)
                 return r;
-        (void) manager_refresh(m);
+        (void) manager_refresh_if_stale(m, READ_MAX_AGE_USEC);
         v = vm_table_find(&m->vms, id);
         if (!v)
                 return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM with id '%s'", id);
@@ -330,14 +333,15 @@ int bus_method_reclaim(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 
         (void) manager_refresh(m);
         if (target[0] == '/') {
-                bool any = false;
+                /* "/" is the whole host, VMs of unknown cgroup included. */
+                bool host = strcmp(target, "/") == 0, any = host && m->vms.n > 0;
                 if (!cgroup_path_is_valid(target))
                         return sd_bus_error_setf(error, ERR_INVALID_ARGS, "'%s' is not a valid cgroup path", target);
                 for (size_t i = 0; i < m->vms.n && !any; i++)
                         any = cgroup_path_startswith(m->vms.vms[i]->cgroup, target);
                 if (!any)
                         return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM in cgroup '%s'", target);
-                scope = target;
+                scope = host ? NULL : target;
         } else {
                 Vm *v = vm_table_find(&m->vms, target);
                 if (!v)

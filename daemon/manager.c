@@ -237,6 +237,14 @@ static void on_rescanned(char **ids, size_t n, void *userdata) {
         bus_emit_changed(m);
 }
 
+static uint64_t now_usec(clockid_t c);
+
+int manager_refresh_if_stale(Manager *m, uint64_t max_age_usec) {
+        if (m->last_refresh_usec > 0 && now_usec(CLOCK_MONOTONIC) - m->last_refresh_usec < max_age_usec)
+                return 0;
+        return manager_refresh(m);
+}
+
 int manager_refresh(Manager *m) {
         Vm *gone[64];
         size_t n_gone;
@@ -254,6 +262,7 @@ int manager_refresh(Manager *m) {
                         (void) vm_table_remove(&m->vms, gone[i]->id);
                 }
         } while (n_gone == ELEMENTSOF(gone));
+        m->last_refresh_usec = now_usec(CLOCK_MONOTONIC);
         manager_update_mode(m);
 
         if (m->kernel_interface && config_has_caps(m->config))

@@ -67,6 +67,7 @@ typedef struct Manager {
         double last_event_some_avg10;
         double last_event_full_avg10;
         uint64_t last_event_latency_usec; /* PSI wakeup to last reclaim write */
+        uint64_t last_refresh_usec;      /* CLOCK_MONOTONIC of the last full recount */
 } Manager;
 
 int manager_new(const ManagerOptions *o, Manager **ret);
@@ -80,6 +81,9 @@ int manager_run(Manager *m);
 
 /* Re-reads every VM's counters, drops vanished VMs, enforces MaxPages=. */
 int manager_refresh(Manager *m);
+/* The same, unless the counts are younger than 'max_age_usec': D-Bus reads
+ * on a host with thousands of VMs must not recount on every call. */
+int manager_refresh_if_stale(Manager *m, uint64_t max_age_usec);
 
 /* Reclaim: 'vm_id' (one VM) or 'scope' (cgroup subtree, NULL = host).
  * 'action' 0 means each VM's own policy Action=.  Protect= and MinPages=
