@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# check-interface.sh - check that the kernel series and include/kvm-reclaim.h
+# agree: file names, command words, limits, result format, module parameter.
+# Reads the header's values through the C preprocessor and looks for each in
+# the lines the patches add.  No kernel tree or build needed.
+set -euo pipefail
+REPO_DIR=$(cd "$(dirname "$0")/../.." && pwd)
+KERNEL_DIR=$REPO_DIR/kernel
+header=$REPO_DIR/include/kvm-reclaim.h
+. "$KERNEL_DIR/scripts/common.sh"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The header's values, as the compiler sees them.
+cat >"$work/dump.c" <<'C'
+#include <stdio.h>
+#include "kvm-reclaim.h"
+int main(void)
+{
+	printf("FILE_SHADOW_PAGES=%s\n", KVM_RECLAIM_FILE_SHADOW_PAGES);
+	printf("FILE_CACHE_PAGES=%s\n", KVM_RECLAIM_FILE_CACHE_PAGES);
+	printf("FILE_RECLAIM=%s\n", KVM_RECLAIM_FILE_RECLAIM);
+	printf("CMD_CACHES=%s\n", KVM_RECLAIM_CMD_CACHES);
+	printf("CMD_ZAP=%s\n", KVM_RECLAIM_CMD_ZAP);
+	printf("ZAP_MAX=%d\n", KVM_RECLAIM_ZAP_MAX);
+	printf("CMD_MAX_LEN=%d\n", KVM_RECLAIM_CMD_MAX_LEN);
+	printf("PAGE_SIZE=%d\n", KVM_RECLAIM_PAGE_SIZE);
+	printf("SHRINKER_PARAM=%s\n", KVM_RECLAIM_SHRINKER_PARAM);
+	printf("DEBUGFS_DIR=%s\n", KVM_RECLAIM_DEBUGFS_DIR_DEFAULT);
+	return 0;
+}
+C
+cc -I"$(dirname "$header")" -o "$work/dump" "$work/dump.c"
+declare -A H
+while IFS='=' read -r k v; do H[$k]=$v; done < <("$work/dump")
+# The format as written in C, escapes and all.
+H[RESULT_FMT]=$(sed -n 's/^#define KVM_RECLAIM_RESULT_FMT[[:space:]]*\(".*"\)[[:space:]]*$/\1/p' "$header")
+
+# Lines the series adds, per file: "path<TAB>line".
+series_files | xargs awk '
+	/^\+\+\+ b\// { file = substr($2, 3); next }
+	/^\+/ && file != "" { print file "\t" substr($0, 2) }
+	/^diff --git/ { file = "" }' >"$work/added"
+
+pass=0 fail=0
+expect() {	# expect DESCRIPTION FILE-REGEX FIXED-STRING
+	local what=$1 path=$2 needle=$3
+	if awk -F'\t' -v p="$path" '$1 ~ p { sub(/^[^\t]*\t/, ""); print }' \
+		"$work/added" | grep -qF -- "$needle"; then
+		echo "ok - $what"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $what: no '$needle' added to $path"
+		fail=$((fail + 1))
+	fi
+}
+expect_re() {	# expect_re DESCRIPTION FILE-REGEX EXTENDED-REGEX
+	local what=$1 path=$2 re=$3
+	if awk -F'\t' -v p="$path" '$1 ~ p { sub(/^[^\t]*\t/, ""); print }' \
+		"$work/added" | grep -qE -- "$re"; then
+		echo "ok - $what"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $what: nothing matching '$re' added to $path"
+		fail=$((fail + 1))
+	fi
+}
+
+x86=^arch/x86/kvm/
+st=^tools/testing/selftests/kvm/x86_64/mmu_reclaim_test.c$
+
+# The per-VM stat files are KVM's debugfs files for VM stats, named after
+# the stat: the descriptor name is the file name.
+expect "stat file ${H[FILE_SHADOW_PAGES]}" "$x86" "STATS_DESC_ICOUNTER(VM, ${H[FILE_SHADOW_PAGES]})"
+expect "stat file ${H[FILE_CACHE_PAGES]}" "$x86" "STATS_DESC_ICOUNTER(VM, ${H[FILE_CACHE_PAGES]})"
+expect "reclaim file ${H[FILE_RECLAIM]}" "$x86" "debugfs_create_file(\"${H[FILE_RECLAIM]}\""
+expect "command ${H[CMD_CACHES]}" "$x86" "!strcmp(buf, \"${H[CMD_CACHES]}\")"
+expect "command ${H[CMD_ZAP]} N" "$x86" "strncmp(buf, \"${H[CMD_ZAP]} \", $(( ${#H[CMD_ZAP]} + 1 )))"
+expect_re "ZAP_MAX ${H[ZAP_MAX]}" "$x86" "^#define KVM_MMU_RECLAIM_ZAP_MAX[[:space:]]+${H[ZAP_MAX]}$"
+expect_re "CMD_MAX_LEN ${H[CMD_MAX_LEN]}" "$x86" "^#define KVM_MMU_RECLAIM_CMD_MAX_LEN[[:space:]]+${H[CMD_MAX_LEN]}([[:space:]]|$)"
+expect "result format ${H[RESULT_FMT]}" "$x86" "${H[RESULT_FMT]}"
+
+# /sys/module/<module>/parameters/<name>: a parameter of kvm.ko (mmu.c).
+if [[ ${H[SHRINKER_PARAM]} =~ ^/sys/module/kvm/parameters/([a-z_]+)$ ]]; then
+	expect "module parameter kvm.${BASH_REMATCH[1]}" '^arch/x86/kvm/mmu/mmu.c$' \
+		"module_param_named(${BASH_REMATCH[1]}, "
+else
+	echo "not ok - ${H[SHRINKER_PARAM]} is not a parameter of kvm.ko"
+	fail=$((fail + 1))
+fi
+if [[ ${H[DEBUGFS_DIR]} == /sys/kernel/debug/kvm && ${H[PAGE_SIZE]} == 4096 ]]; then
+	echo "ok - debugfs dir and page size are KVM's and x86's"
+	pass=$((pass + 1))
+else
+	echo "not ok - debugfs dir ${H[DEBUGFS_DIR]} or page size ${H[PAGE_SIZE]}"
+	fail=$((fail + 1))
+fi
+
+# The selftest exercises the same limits and names.
+expect_re "selftest ZAP_MAX" "$st" "^#define RECLAIM_ZAP_MAX[[:space:]]+${H[ZAP_MAX]}$"
+expect_re "selftest CMD_MAX_LEN" "$st" "^#define RECLAIM_CMD_MAX_LEN[[:space:]]+${H[CMD_MAX_LEN]}$"
+expect "selftest zap ZAP_MAX+1 is rejected" "$st" "\"${H[CMD_ZAP]} $(( H[ZAP_MAX] + 1 ))\""
+expect "selftest reads ${H[FILE_RECLAIM]}" "$st" "/${H[FILE_RECLAIM]}\""
+expect "selftest reads ${H[FILE_SHADOW_PAGES]}" "$st" "\"${H[FILE_SHADOW_PAGES]}\""
+expect "selftest reads ${H[FILE_CACHE_PAGES]}" "$st" "\"${H[FILE_CACHE_PAGES]}\""
+expect "selftest uses ${H[SHRINKER_PARAM]}" "$st" "\"${H[SHRINKER_PARAM]}\""
+
+echo "$pass passed, $fail failed"
+((fail == 0))
