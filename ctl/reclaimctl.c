@@ -1189,6 +1189,10 @@ static int verb_monitor(sd_bus *bus, int argc, char **argv) {
                 return call_failed("Get Version", &error, r);
         free(version);
 
+        /* A shell starts background jobs with SIGINT ignored, and an ignored
+         * signal never reaches a signalfd: restore the default first. */
+        (void) signal(SIGINT, SIG_DFL);
+        (void) signal(SIGTERM, SIG_DFL);
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGTERM);
