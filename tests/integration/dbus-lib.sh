@@ -10,6 +10,7 @@
 #     dbus_spawn ./daemon/kvm-reclaimd --bus-address="$DBUS_TEST_ADDRESS" ...
 #     dbus_wait_for_name org.kvmreclaim1 || fail "daemon did not get its name"
 #     run_as_nobody ./ctl/kvm-reclaimctl --bus-address="$DBUS_TEST_ADDRESS" reload
+#     "${RUN_AS_NOBODY[@]}" ./ctl/kvm-reclaimctl ... monitor & pid=$!
 #
 # Everything started here is recorded by pid and killed by that pid on exit;
 # nothing is ever killed by name. The library installs an EXIT trap; a test
@@ -54,6 +55,8 @@ trap 'dbus_lib_cleanup; exit 143' TERM
 #   signals) plus the given files included, so a test sees exactly what the
 #   shipped policy allows. dbus-daemon refuses to start on a malformed file,
 #   which makes this a config check too. Any uid may connect in both modes.
+#   With DBUS_LIB_SERVICEDIR set, activation files are read from there
+#   (the broker runs Exec= itself; there is no systemd to hand over to).
 dbus_start_private() {
         local dir config out policy
         dir=$(mktemp -d "${TMPDIR:-/tmp}/kvm-reclaim-dbus.XXXXXX") || return 1
@@ -93,6 +96,9 @@ dbus_start_private() {
                         echo '    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Debug.Stats"/>'
                 fi
                 echo '  </policy>'
+                if [ -n "${DBUS_LIB_SERVICEDIR:-}" ]; then
+                        echo "  <servicedir>$(realpath "$DBUS_LIB_SERVICEDIR")</servicedir>"
+                fi
                 for policy in "$@"; do
                         echo "  <include ignore_missing=\"no\">$(realpath "$policy")</include>"
                 done
@@ -157,11 +163,21 @@ dbus_wait_for_name() {
         return 1
 }
 
-# run_as_nobody CMD ARGS...: runs CMD as nobody:nogroup without supplementary
-# groups or capabilities (the caller must be root). The exit code is CMD's.
+# RUN_AS_NOBODY: the command prefix that runs a program as nobody:nogroup
+# without supplementary groups or capabilities (the caller must be root).
+# Use the array, not the function, for a background process whose pid you
+# want: "${RUN_AS_NOBODY[@]}" cmd & pid=$! is cmd's pid (setpriv execs it),
+# while a backgrounded function is a subshell that ignores SIGINT.
+if getent group nogroup >/dev/null 2>&1; then
+        RUN_AS_NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups
+                       --inh-caps=-all --bounding-set=-all --no-new-privs --)
+else
+        RUN_AS_NOBODY=(setpriv --reuid=nobody --regid=nobody --clear-groups
+                       --inh-caps=-all --bounding-set=-all --no-new-privs --)
+fi
+
+# run_as_nobody CMD ARGS...: runs CMD as nobody in the foreground; the exit
+# code is CMD's.
 run_as_nobody() {
-        local group=nogroup
-        getent group nogroup >/dev/null || group=nobody
-        setpriv --reuid=nobody --regid="$group" --clear-groups \
-                --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+        "${RUN_AS_NOBODY[@]}" "$@"
 }

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+# Shared by the tests/install scripts: counting, one closing line.
+
+passed=0
+failed=0
+
+ok() {
+        echo "ok: $*"
+        passed=$((passed + 1))
+}
+
+fail() {
+        echo "FAIL: $*"
+        failed=$((failed + 1))
+}
+
+skip() {
+        echo "SKIP: $*"
+        exit 77
+}
+
+finish() {
+        echo "$passed passed, $failed failed"
+        [ "$failed" -eq 0 ]
+}
+
+# unit_for_verify UNIT DAEMON DIR: a copy of UNIT in DIR whose ExecStart= is
+# DAEMON (the binary in the build tree), so "systemd-analyze verify" can
+# check that the command exists without the unit being installed.
+unit_for_verify() {
+        local unit=$1 daemon dir=$3 out
+        # meson passes build targets relative to the build directory.
+        daemon=$(realpath "$2")
+        out="$dir/$(basename "$unit")"
+        sed "s|^ExecStart=[^ ]*|ExecStart=$daemon|" "$unit" >"$out"
+        echo "$out"
+}

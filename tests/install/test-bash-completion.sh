@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The bash completion of kvm-reclaimctl: verbs, subverbs, options per verb,
+# policy keys and their values, with and without the bash-completion
+# library loaded; and, on a private bus with the fake daemon, VM ids and
+# policy cgroups fetched through kvm-reclaimctl with the same --bus-address.
+#
+# Usage: test-bash-completion.sh COMPLETION CTL [FAKE DBUS_LIB]
+set -u
+COMPLETION=${1:?usage: $0 COMPLETION CTL [FAKE DBUS_LIB]}
+CTL=${2:?}
+FAKE=${3:-}
+LIB=${4:-}
+. "$(dirname "$0")/lib.sh"
+
+bash -n "$COMPLETION" || { fail "syntax error in $COMPLETION"; finish; exit 1; }
+ok "bash -n $(basename "$COMPLETION")"
+
+bindir=$(mktemp -d)
+trap 'rm -rf -- "$bindir"' EXIT
+ln -s "$(realpath "$CTL")" "$bindir/kvm-reclaimctl"
+
+# complete_words WITH_LIB WORD...: prints COMPREPLY, one per line, for the
+# command line WORD... with the cursor at the end of the last word, split at
+# COMP_WORDBREAKS as readline does.
+complete_words() {
+        local with_lib=$1
+        shift
+        PATH="$bindir:$PATH" bash --norc --noprofile -c '
+                with_lib=$1; shift
+                if [ "$with_lib" = yes ]; then
+                        . /usr/share/bash-completion/bash_completion
+                fi
+                . "$COMPLETION"
+                line="$*"
+                # Split like readline: blanks separate words, "=" is a word of its own.
+                COMP_WORDS=()
+                for w in "$@"; do
+                        while [[ $w == *=* ]]; do
+                                COMP_WORDS+=("${w%%=*}" "=")
+                                w=${w#*=}
+                        done
+                        COMP_WORDS+=("$w")
+                done
+                COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+                COMP_LINE=$line
+                COMP_POINT=${#line}
+                COMPREPLY=()
+                _kvm_reclaimctl
+                printf "%s\n" "${COMPREPLY[@]}"
+        ' complete-test "$with_lib" "$@" 2>&1 | sort | tr '\n' ' ' | sed 's/ $//'
+}
+export COMPLETION
+
+# expect WITH_LIB "EXPECTED" WORD...
+expect() {
+        local with_lib=$1 want=$2 got
+        shift 2
+        got=$(complete_words "$with_lib" "$@")
+        if [ "$got" = "$want" ]; then
+                ok "[$with_lib] '$*' -> $got"
+        else
+                fail "[$with_lib] '$*' -> '$got', expected '$want'"
+        fi
+}
+
+libs=(no)
+[ -f /usr/share/bash-completion/bash_completion ] && libs+=(yes)
+
+for l in "${libs[@]}"; do
+        expect "$l" "list monitor policy reclaim reload status" kvm-reclaimctl ""
+        expect "$l" "policy" kvm-reclaimctl po
+        expect "$l" "get list remove set" kvm-reclaimctl policy ""
+        expect "$l" "--json" kvm-reclaimctl --js
+        expect "$l" "Action= MaxPages= MinPages= PressureThreshold= Protect= Weight=" \
+                kvm-reclaimctl policy set /machine.slice ""
+        expect "$l" "MaxPages= MinPages=" kvm-reclaimctl policy set /machine.slice M
+        expect "$l" "no yes" kvm-reclaimctl policy set /machine.slice Protect=
+        expect "$l" "caches caches+zap" kvm-reclaimctl policy set /machine.slice Action=c
+        expect "$l" "--runtime" kvm-reclaimctl policy set /machine.slice Weight=5 --ru
+        expect "$l" "" kvm-reclaimctl policy get / --ru
+        expect "$l" "--pages=" kvm-reclaimctl reclaim 1-2 --p
+        expect "$l" "zap" kvm-reclaimctl reclaim 1-2 --action=z
+        expect "$l" "" kvm-reclaimctl status ""
+done
+
+if [ -n "$FAKE" ] && [ -n "$LIB" ] && command -v dbus-daemon >/dev/null; then
+        # shellcheck source=/dev/null
+        . "$LIB"
+        trap 'dbus_lib_cleanup; rm -rf -- "$bindir"' EXIT
+        if dbus_start_private; then
+                dbus_spawn "$FAKE" --bus-address="$DBUS_TEST_ADDRESS"
+                if dbus_wait_for_name org.kvmreclaim1; then
+                        B=--bus-address=$DBUS_TEST_ADDRESS
+                        expect no "4242-11 4343-12" kvm-reclaimctl "$B" reclaim ""
+                        expect no "4242-11" kvm-reclaimctl "$B" reclaim 42
+                        expect no "/ /machine.slice" kvm-reclaimctl "$B" policy remove ""
+                        expect no "/machine.slice" kvm-reclaimctl "$B" policy remove /m
+                        # Without the address the ids come from a bus that has no daemon.
+                        expect no "" kvm-reclaimctl --bus-address=unix:path=/nonexistent reclaim ""
+                else
+                        fail "the fake daemon did not start"
+                fi
+        else
+                fail "no private bus"
+        fi
+else
+        echo "note: no fake daemon or dbus-daemon: VM id completion not tested"
+fi
+
+finish

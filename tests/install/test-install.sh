@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# "meson install --destdir" into a temporary tree, then: every expected file
+# is there (f:PATH) and every expected directory too (d:PATH, e.g. the empty
+# conf.d), the installed unit passes systemd-analyze verify with its
+# Documentation= pages found in the installed man tree, the installed
+# kvm-reclaimctl runs, and the installed completion parses.
+#
+# Usage: test-install.sh MESON BUILD_DIR f:/abs/path|d:/abs/path...
+set -u
+MESON=${1:?usage: $0 MESON BUILD_DIR f:PATH|d:PATH...}
+BUILD=${2:?}
+shift 2
+. "$(dirname "$0")/lib.sh"
+
+dest=$(mktemp -d)
+trap 'rm -rf -- "$dest"' EXIT
+
+if ! "$MESON" install -C "$BUILD" --no-rebuild --destdir "$dest" >"$dest.log" 2>&1; then
+        cat "$dest.log"
+        rm -f "$dest.log"
+        fail "meson install --destdir failed"
+        finish
+        exit 1
+fi
+rm -f "$dest.log"
+ok "meson install --destdir $dest"
+
+echo "--- installed tree"
+(cd "$dest" && find . \( -type f -o -type l -o -type d -empty \) | sed 's|^\.||' | sort)
+echo "---"
+
+unit=
+ctl=
+daemon=
+completion=
+for spec in "$@"; do
+        kind=${spec%%:*}
+        path=${spec#*:}
+        case $kind in
+                f)
+                        if [ -f "$dest$path" ]; then
+                                ok "installed $path"
+                        else
+                                fail "missing file $path"
+                        fi ;;
+                d)
+                        if [ -d "$dest$path" ]; then
+                                ok "installed directory $path"
+                        else
+                                fail "missing directory $path"
+                        fi ;;
+                *)
+                        fail "bad argument $spec" ;;
+        esac
+        case $path in
+                */kvm-reclaimd.service) unit=$path ;;
+                */bin/kvm-reclaimctl) ctl=$path ;;
+                */kvm-reclaimd) [ "$kind" = f ] && daemon=$path ;;
+                */completions/kvm-reclaimctl) completion=$path ;;
+        esac
+done
+
+if [ -n "$unit" ] && [ -f "$dest$unit" ]; then
+        grep -q "^ExecStart=$daemon\$" "$dest$unit" && ok "ExecStart= is the installed daemon, $daemon" ||
+                fail "ExecStart= is not $daemon: $(grep ^ExecStart= "$dest$unit")"
+        if command -v systemd-analyze >/dev/null && [ -n "$daemon" ]; then
+                mandir=$(find "$dest" -type d -name man1 -printf '%h\n' | head -1)
+                mkdir -p "$dest/.verify"
+                v=$(unit_for_verify "$dest$unit" "$dest$daemon" "$dest/.verify")
+                if MANPATH=$mandir systemd-analyze verify --no-pager "$v" >"$dest/.verify/out" 2>&1 &&
+                                [ ! -s "$dest/.verify/out" ]; then
+                        ok "the installed unit verifies, man pages found in the installed tree"
+                else
+                        fail "the installed unit: $(cat "$dest/.verify/out")"
+                fi
+        fi
+fi
+
+if [ -n "$ctl" ] && [ -x "$dest$ctl" ]; then
+        "$dest$ctl" --version | grep -q '^kvm-reclaimctl ' && ok "installed kvm-reclaimctl runs" ||
+                fail "installed kvm-reclaimctl --version failed"
+fi
+if [ -n "$completion" ] && [ -f "$dest$completion" ]; then
+        bash -n "$dest$completion" && ok "installed completion parses" || fail "installed completion: syntax error"
+fi
+
+finish
