@@ -9,7 +9,7 @@ set -eu
 PKGS=(meson ninja-build pkg-config gcc libc6-dev
 	libsystemd-dev libinih-dev libcmocka-dev
 	libfuse3-dev fuse3 dbus-daemon dbus-bin systemd util-linux bc
-	libdbus-1-dev bash-completion groff-base man-db)
+	libdbus-1-dev bash-completion groff-base man-db python3 systemd-oomd)
 if [ "${1:-}" = kernel ]; then
 	PKGS+=(linux-source-6.12 qemu-system-x86 busybox-static cpio flex bison
 		libelf-dev libssl-dev xz-utils make perl python3 git)
