@@ -30,19 +30,45 @@ skip() {
 	exit 77
 }
 
+# kill_cgroup DIR: every process in a cgroup this test made (all of them
+# ours: started in it, or children of those), by cgroup.kill where the
+# kernel has it, else by the pids cgroup.procs lists.
+kill_cgroup() {
+	local d=$1 i pid
+	[ -f "$d/cgroup.procs" ] || return 0
+	if [ -f "$d/cgroup.kill" ]; then
+		echo 1 > "$d/cgroup.kill" 2>/dev/null
+	else
+		while read -r pid; do kill -KILL "$pid" 2>/dev/null; done < "$d/cgroup.procs"
+	fi
+	for i in $(seq 1 40); do
+		[ -z "$(cat "$d/cgroup.procs" 2>/dev/null)" ] && return 0
+		sleep 0.05
+	done
+}
+
 cleanup_all() {
 	local i
 	# Subshells ($(...)) inherit the trap; only the test itself cleans up.
 	[ "$BASHPID" = "$$" ] || return 0
-	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+	# A caller's "set -e" must not cut the clean-up short at the first
+	# process that is already gone.
+	set +e
+	if [ -n "$DAEMON_PID" ]; then
+		kill "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+	fi
 	for i in "${STARTED_PIDS[@]}"; do
 		kill "$i" 2>/dev/null
-		wait "$i" 2>/dev/null
 	done
-	# Children first: rmdir fails on a cgroup with children.
+	# Children first: rmdir fails on a cgroup with children or processes.
 	for ((i = ${#CREATED_CGROUPS[@]} - 1; i >= 0; i--)); do
-		rmdir "${CREATED_CGROUPS[$i]}" 2>/dev/null || sleep 0.3
-		[ -d "${CREATED_CGROUPS[$i]}" ] && rmdir "${CREATED_CGROUPS[$i]}" 2>/dev/null
+		kill_cgroup "${CREATED_CGROUPS[$i]}"
+		rmdir "${CREATED_CGROUPS[$i]}" 2>/dev/null || { sleep 0.3; rmdir "${CREATED_CGROUPS[$i]}" 2>/dev/null; }
+		[ -d "${CREATED_CGROUPS[$i]}" ] && echo "warning: could not remove ${CREATED_CGROUPS[$i]}" >&2
+	done
+	for i in "${STARTED_PIDS[@]}"; do
+		wait "$i" 2>/dev/null
 	done
 	[ -n "$MOUNTED_FAKE" ] && fakekvm_umount "$MOUNTED_FAKE" 2>/dev/null
 	# KVMR_KEEP_LOG=FILE keeps the daemon log for a look after the test.
