@@ -7,11 +7,11 @@ set -euo pipefail
 
 pkgs=(linux-source-6.12 qemu-system-x86 busybox-static cpio flex bison bc
       libelf-dev libssl-dev gcc make git xz-utils gzip perl python3
-      python3-ply)
+      python3-ply python3-git)
 
 missing=()
 for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null ||
 		missing+=("$p")
 done
 ((${#missing[@]} == 0)) && exit 0

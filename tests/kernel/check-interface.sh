@@ -49,7 +49,7 @@ pass=0 fail=0
 expect() {	# expect DESCRIPTION FILE-REGEX FIXED-STRING
 	local what=$1 path=$2 needle=$3
 	if awk -F'\t' -v p="$path" '$1 ~ p { sub(/^[^\t]*\t/, ""); print }' \
-		"$work/added" | grep -qF -- "$needle"; then
+		"$work/added" | grep -F -- "$needle" >/dev/null; then
 		echo "ok - $what"
 		pass=$((pass + 1))
 	else
@@ -60,7 +60,7 @@ expect() {	# expect DESCRIPTION FILE-REGEX FIXED-STRING
 expect_re() {	# expect_re DESCRIPTION FILE-REGEX EXTENDED-REGEX
 	local what=$1 path=$2 re=$3
 	if awk -F'\t' -v p="$path" '$1 ~ p { sub(/^[^\t]*\t/, ""); print }' \
-		"$work/added" | grep -qE -- "$re"; then
+		"$work/added" | grep -E -- "$re" >/dev/null; then
 		echo "ok - $what"
 		pass=$((pass + 1))
 	else

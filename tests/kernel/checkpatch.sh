@@ -32,7 +32,7 @@ while read -r patch; do
 	for f in $(grep -A1 '^diff --git' "$patch" | grep -B1 '^new file mode' |
 		   sed -n 's|^diff --git a/\([^ ]*\) .*|\1|p'); do
 		if (cd "$tree" && ./scripts/get_maintainer.pl --no-git --no-rolestats \
-			-f "$f" | grep -q 'kvm@vger.kernel.org'); then
+			-f "$f" | grep 'kvm@vger.kernel.org' >/dev/null); then
 			echo "ok - $f is covered by the KVM entry in MAINTAINERS"
 			pass=$((pass + 1))
 		else

@@ -70,9 +70,10 @@ fi
 
 splats='WARNING:|BUG:|Oops|Kernel panic|general protection fault'
 splats+='|possible recursive locking|possible circular locking|inconsistent lock state'
-splats+='|lockdep|suspicious RCU usage|sleeping function called from invalid context'
+splats+='|DEBUG_LOCKS_WARN_ON|lockdep is turned off|turning off the locking correctness'
+splats+='|suspicious RCU usage|sleeping function called from invalid context'
 splats+='|KASAN|UBSAN|kmemleak|list_add corruption|list_del corruption|Call Trace:'
-splats+='|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_sched detected stalls'
+splats+='|INFO: task .* blocked|soft lockup|hard LOCKUP|detected stalls'
 if grep -nE "$splats" "$console" >"$log_dir/splats-$flavour"; then
 	echo "not ok - $flavour kernel log has splats:"
 	sed 's/^/#   /' "$log_dir/splats-$flavour" | head -20
@@ -83,7 +84,8 @@ else
 fi
 
 # The numbers, for the changelogs and the record.
-grep -E '^# |^KTEST RESULT' "$console" | tr -d '\r' | sed "s/^/[$flavour] /" || true
+grep -E '^# |^KTEST RESULT|paging rate|execution time' "$console" | tr -d '\r' |
+	sed "s/^/[$flavour] /" || true
 
 echo "$pass passed, $fail failed"
 ((fail == 0))
