@@ -10,9 +10,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
+#include "policy.h"   /* daemon/policy.h: reclaim_action_from_string() */
 #include "reclaimctl-util.h"
 
 const PolicyKey policy_keys[] = {
@@ -33,43 +33,9 @@ const PolicyKey *policy_key_find(const char *name) {
 }
 
 bool action_is_valid(const char *s) {
-        return s && (strcmp(s, "caches") == 0 || strcmp(s, "zap") == 0 || strcmp(s, "caches+zap") == 0);
-}
+        ReclaimAction a;
 
-int parse_boolean(const char *s, bool *ret) {
-        static const char *const yes[] = { "1", "yes", "true", "on" };
-        static const char *const no[] = { "0", "no", "false", "off" };
-
-        if (!s)
-                return -EINVAL;
-        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-                if (strcasecmp(s, yes[i]) == 0) {
-                        *ret = true;
-                        return 0;
-                }
-                if (strcasecmp(s, no[i]) == 0) {
-                        *ret = false;
-                        return 0;
-                }
-        }
-        return -EINVAL;
-}
-
-int parse_u64(const char *s, uint64_t *ret) {
-        unsigned long long v;
-        char *end;
-
-        /* strtoull() accepts leading blanks and a sign; a count takes neither. */
-        if (!s || !isdigit((unsigned char) s[0]))
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno == ERANGE)
-                return -ERANGE;
-        if (*end != '\0')
-                return -EINVAL;
-        *ret = (uint64_t) v;
-        return 0;
+        return reclaim_action_from_string(s, &a) >= 0;
 }
 
 int parse_u32(const char *s, uint32_t *ret) {
@@ -151,7 +117,7 @@ int parse_timespan_usec(const char *s, uint64_t *ret) {
                         return -EINVAL;
 
                 p += strspn(p, " \t");
-                for (size_t i = 0; i < sizeof(time_units) / sizeof(time_units[0]); i++) {
+                for (size_t i = 0; i < ELEMENTSOF(time_units); i++) {
                         n = strlen(time_units[i].suffix);
                         if (strncmp(p, time_units[i].suffix, n) == 0 &&
                             !isalpha((unsigned char) p[n])) {
@@ -236,7 +202,7 @@ int exit_code_from_bus_error(const char *name, int r) {
         };
 
         if (name) {
-                for (size_t i = 0; i < sizeof(unreachable) / sizeof(unreachable[0]); i++)
+                for (size_t i = 0; i < ELEMENTSOF(unreachable); i++)
                         if (strcmp(name, unreachable[i]) == 0)
                                 return EXIT_UNREACHABLE;
                 /* Activation failed: the bus could not start the daemon, either
@@ -245,7 +211,7 @@ int exit_code_from_bus_error(const char *name, int r) {
                 if (strncmp(name, "org.freedesktop.DBus.Error.Spawn.", 33) == 0 ||
                     strncmp(name, "org.freedesktop.systemd1.", 25) == 0)
                         return EXIT_UNREACHABLE;
-                for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+                for (size_t i = 0; i < ELEMENTSOF(denied); i++)
                         if (strcmp(name, denied[i]) == 0)
                                 return EXIT_ACCESS;
                 if (strcmp(name, "org.freedesktop.DBus.Error.InvalidArgs") == 0)

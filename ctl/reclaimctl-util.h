@@ -2,10 +2,19 @@
 #pragma once
 
 /*
- * reclaimctl-util.h - pure helpers of kvm-reclaimctl: value parsers for
- * "policy set KEY=VALUE", formatting of page counts and time spans, a small
- * JSON writer and the mapping of bus errors to exit codes.  Nothing here
- * talks to the bus, so test-reclaimctl-util.c tests all of it.
+ * reclaimctl-util.h - pure helpers of kvm-reclaimctl: the value parsers for
+ * "policy set KEY=VALUE" that the daemon lacks, formatting of page counts
+ * and time spans, a small JSON writer and the mapping of bus errors to exit
+ * codes.  Nothing here talks to the bus, so test-reclaimctl-util.c tests all
+ * of it.
+ *
+ * Numbers and booleans are parsed by the daemon's own parse_u64() and
+ * parse_bool() (daemon/util.h, in reclaimd_core), so "policy set" accepts
+ * what the config file accepts; so are action names (reclaim_action_from_string()
+ * in daemon/policy.c).  Time spans keep a parser of their own: the daemon's
+ * parse_usec() reads neither "min", "h" and "µs" nor combined spans such as
+ * "1s 500ms", which kvm-reclaimctl(1) documents and format_timespan_usec()
+ * prints.
  */
 
 #include <stdbool.h>
@@ -13,7 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
+#include "util.h"   /* daemon/util.h: parse_u64(), parse_bool(), _cleanup_, freep, TAKE_PTR */
 
 /* Exit codes scripts can trust; documented in kvm-reclaimctl(1). */
 enum {
@@ -27,14 +36,9 @@ enum {
 
 #define PAGE_SIZE_BYTES 4096ULL
 
-static inline void freep(void *p) {
-        free(*(void**) p);
-}
-
 /* Parsers return 0 or a negative errno (-EINVAL bad syntax, -ERANGE overflow)
- * and never write *ret on failure. */
-int parse_boolean(const char *s, bool *ret);
-int parse_u64(const char *s, uint64_t *ret);
+ * and never write *ret on failure. parse_u32() is the daemon's parse_u64()
+ * bounded to 32 bits. */
 int parse_u32(const char *s, uint32_t *ret);
 /* A plain number is µs; units: us usec µs ms msec s sec seconds m min
  * minutes h hr hours, components may be combined ("1s 500ms"). */
@@ -57,6 +61,7 @@ typedef struct PolicyKey {
 const PolicyKey *policy_key_find(const char *name);
 extern const PolicyKey policy_keys[];
 
+/* One of the actions the daemon knows (caches, zap, caches+zap). */
 bool action_is_valid(const char *s);
 
 /* Exit code for a failed bus call: error name first, errno second. */

@@ -898,7 +898,11 @@ static int parse_setting(const char *arg, Setting *ret) {
                 r = s.key->timespan ? parse_timespan_usec(value, &s.number) : parse_u64(value, &s.number);
                 break;
         case 'b':
-                r = parse_boolean(value, &s.boolean);
+                r = parse_bool(value);
+                if (r >= 0) {
+                        s.boolean = r;
+                        r = 0;
+                }
                 break;
         default:
                 s.string = value;
