@@ -177,3 +177,13 @@ int table_print(const Table *t, FILE *f) {
         free(width);
         return 0;
 }
+
+void print_field(const char *label, const char *format, ...) {
+        va_list ap;
+
+        printf("%22s: ", label);
+        va_start(ap, format);
+        vprintf(format, ap);
+        va_end(ap);
+        putchar('\n');
+}

@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * reclaimctl-table.h - a minimal column table for kvm-reclaimctl's human
- * output: a header row, cells added left to right, columns sized to their
- * widest cell, chosen columns right-aligned, no trailing blanks.
+ * reclaimctl-table.h - kvm-reclaimctl's human output: a minimal column
+ * table (a header row, cells added left to right, columns sized to their
+ * widest cell, chosen columns right-aligned, no trailing blanks) and the
+ * "label: value" lines of status and policy get.
  */
 
 #include <stdbool.h>
@@ -24,3 +25,6 @@ int table_add_cell(Table *t, const char *text);
 int table_add_cellf(Table *t, const char *format, ...) __attribute__((format(printf, 2, 3)));
 size_t table_get_rows(const Table *t);   /* without the header */
 int table_print(const Table *t, FILE *f);
+
+/* One "label: value" line on stdout, labels right-aligned to 22 columns. */
+void print_field(const char *label, const char *format, ...) __attribute__((format(printf, 2, 3)));

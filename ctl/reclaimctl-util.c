@@ -375,3 +375,23 @@ void json_null(JsonWriter *j) {
         json_prefix(j);
         fputs("null", j->f);
 }
+
+void json_pair_str(JsonWriter *j, const char *key, const char *s) {
+        json_key(j, key);
+        json_str(j, s);
+}
+
+void json_pair_u64(JsonWriter *j, const char *key, uint64_t v) {
+        json_key(j, key);
+        json_u64(j, v);
+}
+
+void json_pair_bool(JsonWriter *j, const char *key, bool v) {
+        json_key(j, key);
+        json_bool(j, v);
+}
+
+void json_pair_double(JsonWriter *j, const char *key, double v) {
+        json_key(j, key);
+        json_double(j, v);
+}

@@ -91,3 +91,8 @@ void json_i64(JsonWriter *j, int64_t v);
 void json_bool(JsonWriter *j, bool v);
 void json_double(JsonWriter *j, double v);
 void json_null(JsonWriter *j);
+/* A key and its value in one call, for the members of an object. */
+void json_pair_str(JsonWriter *j, const char *key, const char *s);
+void json_pair_u64(JsonWriter *j, const char *key, uint64_t v);
+void json_pair_bool(JsonWriter *j, const char *key, bool v);
+void json_pair_double(JsonWriter *j, const char *key, double v);

@@ -214,6 +214,15 @@ static void write_empty_array(JsonWriter *j) {
         json_end_array(j);
 }
 
+static void write_pairs(JsonWriter *j) {
+        json_begin_object(j);
+        json_pair_str(j, "s", "a\"b");
+        json_pair_u64(j, "u", UINT64_MAX);
+        json_pair_bool(j, "b", false);
+        json_pair_double(j, "d", 0.25);
+        json_end_object(j);
+}
+
 static void test_json(void **state) {
         char *s;
 
@@ -224,6 +233,10 @@ static void test_json(void **state) {
 
         s = json_of(write_empty_array);
         assert_string_equal(s, "[]\n");
+        free(s);
+
+        s = json_of(write_pairs);
+        assert_string_equal(s, "{\"s\":\"a\\\"b\",\"u\":18446744073709551615,\"b\":false,\"d\":0.25}\n");
         free(s);
 }
 

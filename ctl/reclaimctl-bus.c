@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * reclaimctl-bus.c - kvm-reclaimctl's side of docs/DBUS.md: connecting to
+ * the bus, calling the Manager, turning a failed call into one line and an
+ * exit code, and decoding the policy and VM records of the replies.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reclaimctl.h"
+
+#define VM_SIGNATURE     "(susstttta{sv})"
+#define VM_CONTENTS      "susstttta{sv}"
+
+const char *bus_description(void) {
+        static char buf[256];
+
+        if (arg_bus_address) {
+                snprintf(buf, sizeof(buf), "bus at %s", arg_bus_address);
+                return buf;
+        }
+        return arg_user ? "user bus" : "system bus";
+}
+
+int call_failed(const char *method, const sd_bus_error *error, int r) {
+        const char *name = sd_bus_error_is_set(error) ? error->name : NULL;
+        const char *msg = sd_bus_error_is_set(error) && error->message ? error->message : strerror(-r);
+        int code = exit_code_from_bus_error(name, r);
+
+        if (name && (strcmp(name, SD_BUS_ERROR_SERVICE_UNKNOWN) == 0 ||
+                     strcmp(name, SD_BUS_ERROR_NAME_HAS_NO_OWNER) == 0))
+                return error_line(code, "kvm-reclaimd is not running (%s has no owner on the %s).",
+                                  BUS_NAME, bus_description());
+        if (name && (strncmp(name, "org.freedesktop.DBus.Error.Spawn.", 33) == 0 ||
+                     strncmp(name, "org.freedesktop.systemd1.", 25) == 0))
+                return error_line(code, "kvm-reclaimd is not running and could not be started: %s", msg);
+        if (name && strcmp(name, SD_BUS_ERROR_NO_REPLY) == 0)
+                return error_line(code, "%s failed: kvm-reclaimd did not reply: %s", method, msg);
+        if (!name && code == EXIT_UNREACHABLE)
+                return error_line(code, "%s failed: cannot reach the %s: %s", method, bus_description(), msg);
+
+        return error_line(code, "%s failed: %s", method, msg);
+}
+
+int parse_failed(const char *method, int r) {
+        return error_line(EXIT_GENERIC, "Failed to parse the reply to %s: %s", method, strerror(-r));
+}
+
+int connect_bus(sd_bus **ret) {
+        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (arg_bus_address) {
+                r = sd_bus_new(&bus);
+                if (r < 0)
+                        return oom();
+                r = sd_bus_set_address(bus, arg_bus_address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(bus);
+        } else if (arg_user)
+                r = sd_bus_open_user(&bus);
+        else
+                r = sd_bus_open_system(&bus);
+        if (r < 0) {
+                if (r == -EINVAL && arg_bus_address)
+                        return usage_error("Invalid bus address '%s'.", arg_bus_address);
+                return error_line(exit_code_from_connect_errno(r), "Failed to connect to the %s: %s",
+                                  bus_description(), strerror(-r));
+        }
+
+        *ret = TAKE_PTR(bus);
+        return EXIT_OK;
+}
+
+int call(sd_bus *bus, const char *method, sd_bus_message **reply, const char *types, ...) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, BUS_PATH, BUS_INTERFACE, method);
+        if (r < 0)
+                return oom();
+        if (types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+                if (r < 0)
+                        return error_line(EXIT_GENERIC, "Failed to build the %s call: %s", method, strerror(-r));
+        }
+
+        r = sd_bus_call(bus, m, 0, &error, reply);
+        if (r < 0)
+                return call_failed(method, &error, r);
+        return EXIT_OK;
+}
+
+/* ---- reply records ---- */
+
+int read_variant(sd_bus_message *m, const char *sig, ...) {
+        const char *contents;
+        va_list ap;
+        char type;
+        int r;
+
+        r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r < 0)
+                return r;
+        if (type != 'v' || strcmp(contents, sig) != 0)
+                return -EBADMSG;
+
+        r = sd_bus_message_enter_container(m, 'v', sig);
+        if (r < 0)
+                return r;
+        va_start(ap, sig);
+        r = sd_bus_message_readv(m, sig, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+int read_dict(sd_bus_message *m, int (*field)(sd_bus_message *m, const char *key, void *userdata),
+              void *userdata) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r >= 0)
+                        r = field(m, key, userdata);
+                if (r == 0)
+                        /* A newer daemon may add keys: skip them. */
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+
+        return sd_bus_message_exit_container(m);
+}
+
+int read_field_table(sd_bus_message *m, const char *key, const DictField *fields, size_t n_fields,
+                     void *record, unsigned *have) {
+        for (size_t i = 0; i < n_fields; i++) {
+                int r;
+
+                if (strcmp(key, fields[i].key) != 0)
+                        continue;
+                r = read_variant(m, fields[i].sig, (char *) record + fields[i].offset);
+                if (r < 0)
+                        return r;
+                if (have)
+                        *have |= fields[i].flag;
+                return 1;
+        }
+        return 0;
+}
+
+static int policy_field(sd_bus_message *m, const char *key, void *userdata) {
+        static const DictField fields[] = {
+                { "Cgroup",            "s", offsetof(PolicyRecord, cgroup),             POLICY_HAVE_CGROUP },
+                { "Weight",            "u", offsetof(PolicyRecord, weight),             POLICY_HAVE_WEIGHT },
+                { "MinPages",          "t", offsetof(PolicyRecord, min_pages),          POLICY_HAVE_MIN },
+                { "MaxPages",          "t", offsetof(PolicyRecord, max_pages),          POLICY_HAVE_MAX },
+                { "Protect",           "b", offsetof(PolicyRecord, protect),            POLICY_HAVE_PROTECT },
+                { "Action",            "s", offsetof(PolicyRecord, action),             POLICY_HAVE_ACTION },
+                { "PressureThreshold", "t", offsetof(PolicyRecord, pressure_threshold), POLICY_HAVE_THRESHOLD },
+                { "Source",            "s", offsetof(PolicyRecord, source),             POLICY_HAVE_SOURCE },
+                { "Runtime",           "b", offsetof(PolicyRecord, runtime),            POLICY_HAVE_RUNTIME },
+        };
+        PolicyRecord *p = userdata;
+
+        return read_field_table(m, key, fields, ELEMENTSOF(fields), p, &p->have);
+}
+
+int read_policy(sd_bus_message *m, PolicyRecord *ret) {
+        PolicyRecord p = { .protect = -1, .runtime = -1 };
+        int r;
+
+        r = read_dict(m, policy_field, &p);
+        if (r < 0)
+                return r;
+
+        *ret = p;
+        return 0;
+}
+
+static int read_vm(sd_bus_message *m, VMRecord *ret) {
+        VMRecord vm = {};
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'r', VM_CONTENTS);
+        if (r <= 0)
+                return r;
+
+        r = sd_bus_message_read(m, "susstttt", &vm.id, &vm.pid, &vm.name, &vm.cgroup,
+                                &vm.shadow_pages, &vm.cache_pages,
+                                &vm.reclaimed_cache_pages, &vm.reclaimed_shadow_pages);
+        if (r < 0)
+                return r;
+
+        r = read_policy(m, &vm.policy);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+
+        *ret = vm;
+        return 1;
+}
+
+static int read_vms(sd_bus_message *m, VMRecord **ret, size_t *ret_n) {
+        _cleanup_(freep) VMRecord *vms = NULL;
+        size_t n = 0, allocated = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', VM_SIGNATURE);
+        if (r < 0)
+                return r;
+
+        for (;;) {
+                VMRecord vm;
+
+                r = read_vm(m, &vm);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+
+                if (n == allocated) {
+                        size_t k = allocated ? allocated * 2 : 16;
+                        VMRecord *v = realloc(vms, k * sizeof(VMRecord));
+                        if (!v)
+                                return -ENOMEM;
+                        vms = v;
+                        allocated = k;
+                }
+                vms[n++] = vm;
+        }
+
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(vms);
+        *ret_n = n;
+        return 0;
+}
+
+int fetch_vms(sd_bus *bus, sd_bus_message **reply, VMRecord **ret, size_t *ret_n) {
+        int r;
+
+        r = call(bus, "ListVMs", reply, NULL);
+        if (r != EXIT_OK)
+                return r;
+
+        r = read_vms(*reply, ret, ret_n);
+        if (r == -ENOMEM)
+                return oom();
+        if (r < 0)
+                return parse_failed("ListVMs", r);
+        return EXIT_OK;
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * reclaimctl.h - what the files of kvm-reclaimctl share.
+ *
+ *   reclaimctl.c          the command line, the verb tables, error lines and exit codes
+ *   reclaimctl-bus.c      connecting, calling, failed calls, decoding the reply records
+ *   reclaimctl-status.c   status, list
+ *   reclaimctl-policy.c   policy get, list, set, remove
+ *   reclaimctl-reclaim.c  reclaim, reload
+ *   reclaimctl-monitor.c  monitor
+ *   reclaimctl-table.c    human output: column tables, "label: value" lines
+ *   reclaimctl-util.c     pure helpers: parsers, formatting, JSON, exit codes
+ *
+ * A verb's run() gets the bus and its arguments (after the verb words) and
+ * returns an exit code; everything it prints on failure is one line made by
+ * error_line(), usage_error() or call_failed().
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-bus.h>
+
+#include "reclaimctl-util.h"
+
+#define PROGRAM "kvm-reclaimctl"
+
+#define BUS_NAME      "org.kvmreclaim1"
+#define BUS_PATH      "/org/kvmreclaim1"
+#define BUS_INTERFACE "org.kvmreclaim1.Manager"
+
+/* ---- options (reclaimctl.c) ---- */
+
+extern bool arg_json;
+extern bool arg_user;
+extern bool arg_runtime;
+extern const char *arg_bus_address;
+extern bool arg_pages_set;
+extern uint64_t arg_pages;
+extern const char *arg_action;
+
+/* ---- error lines; each returns the exit code it is given (reclaimctl.c) ---- */
+
+int error_line(int exit_code, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* Exit 2, with a pointer to --help. */
+int usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+int oom(void);
+
+/* ---- the daemon (reclaimctl-bus.c) ---- */
+
+/* "system bus", "user bus" or "bus at ADDRESS", for messages. */
+const char *bus_description(void);
+int connect_bus(sd_bus **ret);
+/* One method call on the Manager interface; EXIT_OK or the exit code of
+ * the error line it printed. */
+int call(sd_bus *bus, const char *method, sd_bus_message **reply, const char *types, ...);
+/* Reports a failed method call in one line and returns the exit code. */
+int call_failed(const char *method, const sd_bus_error *error, int r);
+int parse_failed(const char *method, int r);
+
+enum {
+        POLICY_HAVE_CGROUP     = 1 << 0,
+        POLICY_HAVE_WEIGHT     = 1 << 1,
+        POLICY_HAVE_MIN        = 1 << 2,
+        POLICY_HAVE_MAX        = 1 << 3,
+        POLICY_HAVE_PROTECT    = 1 << 4,
+        POLICY_HAVE_ACTION     = 1 << 5,
+        POLICY_HAVE_THRESHOLD  = 1 << 6,
+        POLICY_HAVE_SOURCE     = 1 << 7,
+        POLICY_HAVE_RUNTIME    = 1 << 8,
+};
+
+/* A policy dict as the daemon sent it (docs/DBUS.md); 'have' says which
+ * keys were there. Strings point into the reply message, which outlives
+ * the record. */
+typedef struct PolicyRecord {
+        unsigned have;
+        const char *cgroup;
+        uint32_t weight;
+        uint64_t min_pages;
+        uint64_t max_pages;
+        int protect;
+        const char *action;
+        uint64_t pressure_threshold;
+        const char *source;
+        int runtime;
+} PolicyRecord;
+
+/* A VM record (susstttta{sv}), strings likewise in the reply. */
+typedef struct VMRecord {
+        const char *id;
+        uint32_t pid;
+        const char *name;
+        const char *cgroup;
+        uint64_t shadow_pages;
+        uint64_t cache_pages;
+        uint64_t reclaimed_cache_pages;
+        uint64_t reclaimed_shadow_pages;
+        PolicyRecord policy;
+} VMRecord;
+
+/* Reads one variant whose contents are 'sig' into the pointers that follow
+ * (as sd_bus_message_read()); any other type is a broken contract (-EBADMSG). */
+int read_variant(sd_bus_message *m, const char *sig, ...);
+/* Reads an a{sv}: field() reads the value of each key it knows and returns
+ * 1, or returns 0 for a key it does not know, which is skipped. */
+int read_dict(sd_bus_message *m, int (*field)(sd_bus_message *m, const char *key, void *userdata),
+              void *userdata);
+
+/* One known key of a dict: its D-Bus type and where it goes in a record. */
+typedef struct DictField {
+        const char *key;
+        const char *sig;        /* "s" const char*, "u" uint32_t, "t" uint64_t, "b" int, ... */
+        size_t offset;
+        unsigned flag;          /* or'ed into *have when the key was there */
+} DictField;
+
+/* A field() for read_dict() from a table: reads 'key' into 'record' if the
+ * table has it (1), else 0. */
+int read_field_table(sd_bus_message *m, const char *key, const DictField *fields, size_t n_fields,
+                     void *record, unsigned *have);
+int read_policy(sd_bus_message *m, PolicyRecord *ret);
+/* ListVMs: the records in *ret (freed by the caller), strings in *reply. */
+int fetch_vms(sd_bus *bus, sd_bus_message **reply, VMRecord **ret, size_t *ret_n);
+
+/* ---- verbs ---- */
+
+/* reclaimctl-status.c */
+int verb_status(sd_bus *bus, int argc, char **argv);
+int verb_list(sd_bus *bus, int argc, char **argv);
+
+/* reclaimctl-policy.c */
+void json_policy(JsonWriter *j, const PolicyRecord *p, const char *fallback_cgroup);
+int check_policy_set(int argc, char **argv);
+int verb_policy_get(sd_bus *bus, int argc, char **argv);
+int verb_policy_list(sd_bus *bus, int argc, char **argv);
+int verb_policy_set(sd_bus *bus, int argc, char **argv);
+int verb_policy_remove(sd_bus *bus, int argc, char **argv);
+
+/* reclaimctl-reclaim.c */
+int check_reclaim(int argc, char **argv);
+int verb_reclaim(sd_bus *bus, int argc, char **argv);
+int verb_reload(sd_bus *bus, int argc, char **argv);
+
+/* reclaimctl-monitor.c */
+int verb_monitor(sd_bus *bus, int argc, char **argv);
