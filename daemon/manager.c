@@ -296,20 +296,18 @@ static void drop_cgroup_watch(Manager *m, PressureWatch *w) {
                 }
 }
 
-static void on_pressure(PressureWatch *w, bool gone, void *userdata) {
+static void on_pressure(PressureWatch *w, const PsiValues *psi, bool gone, void *userdata) {
         Manager *m = userdata;
         const char *scope = pressure_watch_scope(w);
         uint64_t start = now_usec(CLOCK_MONOTONIC), caches = 0, zapped = 0;
         _cleanup_free_ char *reason = NULL;
-        PsiValues v = {};
+        PsiValues v = psi ? *psi : (PsiValues) {};
 
         if (gone) {
                 log_notice("cgroup %s is gone, dropping its PSI trigger", scope);
                 drop_cgroup_watch(m, w);
                 return;
         }
-        if (psi_read(pressure_watch_path(w), &v) < 0)
-                log_debug("Cannot read %s after its trigger fired", pressure_watch_path(w));
 
         free(m->last_event_scope);
         m->last_event_scope = strdup(scope);

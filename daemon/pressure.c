@@ -15,6 +15,7 @@ struct PressureWatch {
         int fd;
         uint64_t threshold_usec;
         uint64_t window_usec;
+        uint64_t last_total_usec;        /* "some" total at arming or the last event */
         sd_event_source *source;
         pressure_handler_t handler;
         void *userdata;
@@ -65,14 +66,29 @@ int psi_read(const char *path, PsiValues *ret) {
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         PressureWatch *w = userdata;
 
+        PsiValues v = {};
+
         if (revents & (EPOLLERR | EPOLLHUP)) {
                 /* The cgroup was removed: the trigger will never fire again. */
                 (void) sd_event_source_set_enabled(w->source, SD_EVENT_OFF);
-                w->handler(w, true, w->userdata);
+                w->handler(w, NULL, true, w->userdata);
                 return 0;
         }
-        if (revents & EPOLLPRI)
-                w->handler(w, false, w->userdata);
+        if (!(revents & EPOLLPRI))
+                return 0;
+        /* A trigger fires at most once per window, so a real event means
+         * the stall total grew by at least the threshold since the last
+         * one.  Some kernels wake a new trigger on a file whose total is
+         * already large (the host's) without any new stall: ignore that. */
+        if (psi_read(w->path, &v) >= 0) {
+                if (v.some.total_usec - w->last_total_usec < w->threshold_usec) {
+                        log_debug("PSI wakeup on %s without %llu us of new stall, ignoring", w->path,
+                                  (unsigned long long) w->threshold_usec);
+                        return 0;
+                }
+                w->last_total_usec = v.some.total_usec;
+        }
+        w->handler(w, &v, false, w->userdata);
         return 0;
 }
 
@@ -99,9 +115,13 @@ int pressure_watch_new(sd_event *e, const char *path, const char *scope, uint64_
                        uint64_t window_usec, pressure_handler_t handler, void *userdata,
                        PressureWatch **ret, bool *ret_fell_back) {
         PressureWatch *w;
+        PsiValues baseline = {};
         bool fell_back = false;
         int fd = -EBADF, r;
 
+        /* Read before arming, so no stall after the trigger exists is left
+         * out of the first event's check in on_io(). */
+        (void) psi_read(path, &baseline);
         r = arm_trigger(path, threshold_usec, window_usec, &fd);
         if (r == -EINVAL && window_usec % PSI_UNPRIV_WINDOW_USEC != 0) {
                 uint64_t w2 = (window_usec / PSI_UNPRIV_WINDOW_USEC + 1) * PSI_UNPRIV_WINDOW_USEC;
@@ -136,6 +156,7 @@ int pressure_watch_new(sd_event *e, const char *path, const char *scope, uint64_
                 pressure_watch_free(w);
                 return -ENOMEM;
         }
+        w->last_total_usec = baseline.some.total_usec;
         r = sd_event_add_io(e, &w->source, fd, EPOLLPRI, on_io, w);
         if (r < 0) {
                 pressure_watch_free(w);

@@ -29,8 +29,9 @@ int psi_read(const char *path, PsiValues *ret);
 typedef struct PressureWatch PressureWatch;
 
 /* 'gone' is true when the file reported POLLERR (its cgroup was removed);
- * the watch is then disabled and the owner should free it. */
-typedef void (*pressure_handler_t)(PressureWatch *w, bool gone, void *userdata);
+ * the watch is then disabled and the owner should free it.  Otherwise 'v'
+ * holds the pressure file as read when the trigger fired. */
+typedef void (*pressure_handler_t)(PressureWatch *w, const PsiValues *v, bool gone, void *userdata);
 
 /* Arms a trigger on 'path'.  When the kernel refuses the window with
  * EINVAL and it is not a multiple of 2 s, retries with the next multiple
