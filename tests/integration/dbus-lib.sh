@@ -12,15 +12,24 @@
 #     run_as_nobody ./ctl/kvm-reclaimctl --bus-address="$DBUS_TEST_ADDRESS" reload
 #     "${RUN_AS_NOBODY[@]}" ./ctl/kvm-reclaimctl ... monitor & pid=$!
 #
+# The real daemon with a fake kernel (tests/fakekvm), for tests that need a
+# few VMs but no cgroups of their own (tests/integration/lib.sh has those):
+#
+#     dbus_mount_fakekvm "$FAKEKVM" || echo "no VMs: $DBUS_LIB_WHY"
+#     dbus_spawn_vm 11 5000 100 alpha          # id in DBUS_VM_ID
+#     dbus_start_reclaimd ./daemon/kvm-reclaimd "[Policy /machine.slice]" "Weight=200"
+#
 # Everything started here is recorded by pid and killed by that pid on exit;
 # nothing is ever killed by name. The library installs an EXIT trap; a test
 # that needs its own EXIT trap must call dbus_lib_cleanup from it.
 #
 # Variables set: DBUS_TEST_ADDRESS, DBUS_TEST_PID, DBUS_TEST_DIR,
-# DBUS_SPAWNED_PID (last dbus_spawn).
+# DBUS_SPAWNED_PID (last dbus_spawn), DBUS_FAKEKVM_DIR, DBUS_VM_ID,
+# DBUS_RECLAIMD_PID, DBUS_RECLAIMD_DIR, DBUS_RECLAIMD_LOG.
 
 DBUS_LIB_PIDS=()
 DBUS_LIB_DIRS=()
+DBUS_LIB_MOUNTS=()
 
 dbus_lib_cleanup() {
         local pid dir
@@ -37,6 +46,12 @@ dbus_lib_cleanup() {
                 fi
         done
         DBUS_LIB_PIDS=()
+        # Unmount before any directory is removed: rm -r must not walk into
+        # a mounted fake.
+        for dir in "${DBUS_LIB_MOUNTS[@]}"; do
+                fakekvm_umount "$dir" >/dev/null 2>&1
+        done
+        DBUS_LIB_MOUNTS=()
         for dir in "${DBUS_LIB_DIRS[@]}"; do
                 rm -rf -- "$dir"
         done
@@ -108,6 +123,9 @@ dbus_start_private() {
         if ! out=$(dbus-daemon --config-file="$config" --fork --nopidfile \
                         --print-address=1 --print-pid=1 2>"$dir/stderr"); then
                 echo "dbus-lib: dbus-daemon did not start: $(tr '\n' ' ' <"$dir/stderr")" >&2
+                # Called in a subshell (a test that expects the failure), the
+                # cleanup would not see this directory.
+                rm -rf -- "$dir"
                 return 1
         fi
 
@@ -180,4 +198,73 @@ fi
 # code is CMD's.
 run_as_nobody() {
         "${RUN_AS_NOBODY[@]}" "$@"
+}
+
+# dbus_mount_fakekvm FAKEKVM_BINARY
+#   Mounts tests/fakekvm in a new directory (DBUS_FAKEKVM_DIR), unmounted by
+#   the cleanup. Returns 1 with the reason in DBUS_LIB_WHY when this machine
+#   cannot mount FUSE, so a test can go on without VMs.
+dbus_mount_fakekvm() {
+        local dir
+        # shellcheck source=../fakekvm/fakekvm-lib.sh
+        . "$(dirname "${BASH_SOURCE[0]}")/../fakekvm/fakekvm-lib.sh"
+        FAKEKVM=$(realpath "$1")
+        if ! DBUS_LIB_WHY=$(fakekvm_fuse_problem); then
+                return 1
+        fi
+        dir=$(mktemp -d "${TMPDIR:-/tmp}/kvm-reclaim-fake.XXXXXX") || return 1
+        DBUS_LIB_DIRS+=("$dir")
+        fakekvm_mount "$dir/kvm" >/dev/null || { DBUS_LIB_WHY="fakekvm did not mount"; return 1; }
+        DBUS_LIB_MOUNTS+=("$dir/kvm")
+        DBUS_FAKEKVM_DIR=$dir/kvm
+}
+
+# dbus_spawn_vm FD SHADOW CACHE NAME
+#   A VM in the fake: a real process whose command line names it the way
+#   qemu does (-name guest=NAME), in this test's own cgroup, and its
+#   <pid>-<fd> directory with these counters. The id is left in DBUS_VM_ID.
+dbus_spawn_vm() {
+        local pid
+        # sh waits for its sleep and takes it along when it is stopped, so
+        # killing the recorded pid leaves no orphan behind.
+        sh -c 'trap "kill \$! 2>/dev/null; exit 0" TERM; sleep 600 & wait' qemu -name "guest=$4" \
+                </dev/null >/dev/null 2>&1 &
+        pid=$!
+        DBUS_LIB_PIDS+=("$pid")
+        # The daemon reads the name when the VM appears: let sh exec first.
+        for _ in $(seq 50); do
+                grep -q "guest=$4" "/proc/$pid/cmdline" 2>/dev/null && break
+                sleep 0.05
+        done
+        DBUS_VM_ID=$pid-$1
+        fakekvm_add_vm "$DBUS_FAKEKVM_DIR" "$pid" "$1" "$2" "$3" 1
+}
+
+# dbus_start_reclaimd DAEMON [CONFIG_LINE...]
+#   Runs the real kvm-reclaimd, as the caller (root), on the private bus, with
+#   everything it reads or writes in a new directory (DBUS_RECLAIMD_DIR:
+#   main.conf, conf.d, run.d), never in /etc or /run, and the fake as its
+#   debugfs (an empty directory without dbus_mount_fakekvm: monitor-only).
+#   CONFIG_LINEs are appended to main.conf after its [Daemon] section.
+#   Waits until the daemon owns org.kvmreclaim1; its log is DBUS_RECLAIMD_LOG.
+dbus_start_reclaimd() {
+        local daemon=$1 dir debugfs
+        shift
+        dir=$(mktemp -d "${TMPDIR:-/tmp}/kvm-reclaimd.XXXXXX") || return 1
+        DBUS_LIB_DIRS+=("$dir")
+        mkdir "$dir/conf.d" "$dir/run.d" "$dir/empty"
+        debugfs=${DBUS_FAKEKVM_DIR:-$dir/empty}
+        {
+                printf '[Daemon]\nDebugfsDir=%s\nDisableKernelShrinker=no\n' "$debugfs"
+                printf '%s\n' "$@"
+        } >"$dir/main.conf"
+        DBUS_RECLAIMD_DIR=$dir
+        dbus_spawn "$daemon" --bus-address="$DBUS_TEST_ADDRESS" --config="$dir/main.conf" \
+                --conf-dir="$dir/conf.d" --runtime-conf-dir="$dir/run.d" --log-level=debug
+        DBUS_RECLAIMD_PID=$DBUS_SPAWNED_PID
+        DBUS_RECLAIMD_LOG=$DBUS_SPAWNED_LOG
+        if ! dbus_wait_for_name org.kvmreclaim1; then
+                echo "dbus-lib: kvm-reclaimd did not start: $(tail -n 20 "$DBUS_RECLAIMD_LOG")" >&2
+                return 1
+        fi
 }
