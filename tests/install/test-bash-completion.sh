@@ -3,15 +3,17 @@
 #
 # The bash completion of kvm-reclaimctl: verbs, subverbs, options per verb,
 # policy keys and their values, with and without the bash-completion
-# library loaded; and, on a private bus with the fake daemon, VM ids and
-# policy cgroups fetched through kvm-reclaimctl with the same --bus-address.
+# library loaded; and, on a private bus with the real daemon and two VMs in
+# the fake kernel (tests/fakekvm), VM ids and policy cgroups fetched through
+# kvm-reclaimctl with the same --bus-address.
 #
-# Usage: test-bash-completion.sh COMPLETION CTL [FAKE DBUS_LIB]
+# Usage: test-bash-completion.sh COMPLETION CTL [DAEMON DBUS_LIB FAKEKVM]
 set -u
-COMPLETION=${1:?usage: $0 COMPLETION CTL [FAKE DBUS_LIB]}
+COMPLETION=${1:?usage: $0 COMPLETION CTL [DAEMON DBUS_LIB FAKEKVM]}
 CTL=${2:?}
-FAKE=${3:-}
+DAEMON=${3:-}
 LIB=${4:-}
+FAKEKVM=${5:-}
 . "$(dirname "$0")/lib.sh"
 
 bash -n "$COMPLETION" || { fail "syntax error in $COMPLETION"; finish; exit 1; }
@@ -85,28 +87,34 @@ for l in "${libs[@]}"; do
         expect "$l" "" kvm-reclaimctl status ""
 done
 
-if [ -n "$FAKE" ] && [ -n "$LIB" ] && command -v dbus-daemon >/dev/null; then
+if [ -z "$DAEMON" ] || [ -z "$LIB" ] || [ -z "$FAKEKVM" ] || ! command -v dbus-daemon >/dev/null; then
+        echo "note: no daemon, fake kernel or dbus-daemon: VM id completion not tested"
+else
         # shellcheck source=/dev/null
         . "$LIB"
         trap 'dbus_lib_cleanup; rm -rf -- "$bindir"' EXIT
-        if dbus_start_private; then
-                dbus_spawn "$FAKE" --bus-address="$DBUS_TEST_ADDRESS"
-                if dbus_wait_for_name org.kvmreclaim1; then
+        if ! dbus_mount_fakekvm "$FAKEKVM"; then
+                echo "note: no fake kernel ($DBUS_LIB_WHY): VM id completion not tested"
+        elif ! dbus_start_private; then
+                fail "no private bus"
+        else
+                dbus_spawn_vm 11 100 0 alpha
+                ID1=$DBUS_VM_ID
+                dbus_spawn_vm 12 100 0 beta
+                ID2=$DBUS_VM_ID
+                if dbus_start_reclaimd "$DAEMON" "[Policy /machine.slice]" "Weight=200"; then
                         B=--bus-address=$DBUS_TEST_ADDRESS
-                        expect no "4242-11 4343-12" kvm-reclaimctl "$B" reclaim ""
-                        expect no "4242-11" kvm-reclaimctl "$B" reclaim 42
+                        expect no "$(printf '%s\n' "$ID1" "$ID2" | sort | tr '\n' ' ' | sed 's/ $//')" \
+                                kvm-reclaimctl "$B" reclaim ""
+                        expect no "$ID1" kvm-reclaimctl "$B" reclaim "${ID1%-*}-"
                         expect no "/ /machine.slice" kvm-reclaimctl "$B" policy remove ""
                         expect no "/machine.slice" kvm-reclaimctl "$B" policy remove /m
                         # Without the address the ids come from a bus that has no daemon.
                         expect no "" kvm-reclaimctl --bus-address=unix:path=/nonexistent reclaim ""
                 else
-                        fail "the fake daemon did not start"
+                        fail "kvm-reclaimd did not start"
                 fi
-        else
-                fail "no private bus"
         fi
-else
-        echo "note: no fake daemon or dbus-daemon: VM id completion not tested"
 fi
 
 finish
