@@ -29,9 +29,11 @@
  *
  *   "caches"  free every vCPU's cached pages; a vCPU busy in a fault is
  *             skipped and counted in busy_vcpus, never waited for.
- *   "zap N"   zap up to N of the VM's oldest shadow pages, 1 <= N <=
+ *   "zap N"   zap about N of the VM's oldest shadow pages, 1 <= N <=
  *             KVM_RECLAIM_ZAP_MAX.  Roots in use cannot be zapped, so the
- *             kernel may zap fewer than N.
+ *             kernel may zap fewer than N; the unsync children of the last
+ *             page zapped go with it, so it may zap a few more.  "zapped"
+ *             in the result is always the exact count.
  *
  * The write returns only when the work is done.  Reading mmu_reclaim gives
  * the result of the last command (all zero before the first):
@@ -60,7 +62,8 @@
 
 #define KVM_RECLAIM_PAGE_SIZE 4096
 
-/* kvm.mmu_shrinker=N leaves KVM's global MMU shrinker unregistered. */
+/* Writing N to this (runtime, default Y) makes KVM's global MMU shrinker a
+ * no-op: it stays registered but counts nothing and scans nothing. */
 #define KVM_RECLAIM_SHRINKER_PARAM "/sys/module/kvm/parameters/mmu_shrinker"
 
 #endif /* KVM_RECLAIM_H */
