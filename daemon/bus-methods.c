@@ -234,8 +234,8 @@ int bus_method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *err
         Manager *m = userdata;
         const char *cgroup;
         _cleanup_free_ char *err = NULL;
-        Policy p;
-        const Policy *existing;
+        DropinKeys keys = {};
+        Policy scratch;
         int runtime, r;
 
         r = check_root(msg, error);
@@ -244,15 +244,9 @@ int bus_method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = read_cgroup_arg(msg, &cgroup, error);
         if (r < 0)
                 return r;
-
-        existing = config_find_policy(m->config, cgroup);
-        if (existing)
-                r = policy_copy(&p, existing);
-        else {
-                policy_init_defaults(&p);
-                p.cgroup = strdup(cgroup);
-                r = p.cgroup ? 0 : -ENOMEM;
-        }
+        /* Each value is checked on a scratch policy for a clear message
+         * now; the reload in manager_set_policy() checks the whole. */
+        r = policy_copy(&scratch, manager_policy_for(m, cgroup));
         if (r < 0)
                 return r;
 
@@ -264,8 +258,10 @@ int bus_method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 r = sd_bus_message_read(msg, "s", &key);
                 if (r >= 0)
                         r = read_setting(msg, key, value, sizeof(value), error);
-                if (r >= 0 && policy_set_key(&p, key, value, &err) < 0)
+                if (r >= 0 && policy_set_key(&scratch, key, value, &err) < 0)
                         r = sd_bus_error_setf(error, ERR_INVALID_ARGS, "%s", err);
+                if (r >= 0)
+                        r = dropin_keys_set(&keys, key, value);
                 if (r >= 0)
                         r = sd_bus_message_exit_container(msg);
         }
@@ -273,14 +269,17 @@ int bus_method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 r = sd_bus_message_exit_container(msg);
         if (r >= 0)
                 r = sd_bus_message_read(msg, "b", &runtime);
+        if (r >= 0 && keys.n == 0)
+                r = sd_bus_error_setf(error, ERR_INVALID_ARGS, "No policy keys given");
         if (r >= 0) {
-                r = manager_set_policy(m, &p, runtime, &err);
+                r = manager_set_policy(m, cgroup, &keys, runtime, &err);
                 if (r == -EINVAL)
                         r = sd_bus_error_setf(error, ERR_INVALID_ARGS, "%s", err ?: "invalid policy");
                 else if (r < 0)
                         r = sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "%s", err ?: strerror(-r));
         }
-        policy_done(&p);
+        policy_done(&scratch);
+        dropin_keys_done(&keys);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(msg, NULL);

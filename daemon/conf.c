@@ -365,24 +365,91 @@ bool config_has_caps(const Config *c) {
         return false;
 }
 
-char *policy_to_dropin_text(const Policy *p) {
-        char *s;
+int dropin_keys_set(DropinKeys *d, const char *key, const char *value) {
+        char **nk, **nv, *k, *v;
 
-        if (asprintf(&s,
-                     "# Written by kvm-reclaimd (SetPolicy); edits are kept until the next SetPolicy.\n"
-                     "[Policy %s]\n"
-                     "Weight=%u\n"
-                     "MinPages=%llu\n"
-                     "MaxPages=%llu\n"
-                     "Protect=%s\n"
-                     "Action=%s\n"
-                     "PressureThreshold=%llu\n",
-                     p->cgroup, p->weight,
-                     (unsigned long long) p->min_pages, (unsigned long long) p->max_pages,
-                     yes_no(p->protect), reclaim_action_to_string(p->action),
-                     (unsigned long long) p->pressure_threshold_usec) < 0)
+        for (size_t i = 0; i < d->n; i++)
+                if (strcmp(d->keys[i], key) == 0) {
+                        v = strdup(value);
+                        if (!v)
+                                return -ENOMEM;
+                        free(d->values[i]);
+                        d->values[i] = v;
+                        return 0;
+                }
+        nk = realloc(d->keys, (d->n + 1) * sizeof(char *));
+        if (!nk)
+                return -ENOMEM;
+        d->keys = nk;
+        nv = realloc(d->values, (d->n + 1) * sizeof(char *));
+        if (!nv)
+                return -ENOMEM;
+        d->values = nv;
+        k = strdup(key);
+        v = strdup(value);
+        if (!k || !v) {
+                free(k);
+                free(v);
+                return -ENOMEM;
+        }
+        d->keys[d->n] = k;
+        d->values[d->n] = v;
+        d->n++;
+        return 0;
+}
+
+void dropin_keys_done(DropinKeys *d) {
+        for (size_t i = 0; i < d->n; i++) {
+                free(d->keys[i]);
+                free(d->values[i]);
+        }
+        free(d->keys);
+        free(d->values);
+        *d = (DropinKeys) {};
+}
+
+int dropin_keys_read(const char *path, DropinKeys *ret) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *line = NULL;
+        DropinKeys d = {};
+        size_t size = 0;
+
+        if (!f)
+                return errno == ENOENT ? 0 : -errno;
+        while (getline(&line, &size, f) >= 0) {
+                char *eq = strchr(line, '=');
+                int r;
+
+                if (line[0] == '#' || line[0] == '[' || !eq)
+                        continue;
+                line[strcspn(line, "\n")] = 0;
+                *eq = 0;
+                r = dropin_keys_set(&d, line, eq + 1);
+                if (r < 0) {
+                        dropin_keys_done(&d);
+                        return r;
+                }
+        }
+        *ret = d;
+        return 0;
+}
+
+char *dropin_text(const char *cgroup, const DropinKeys *d) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        if (!f)
                 return NULL;
-        return s;
+        fprintf(f, "# Written by kvm-reclaimd (SetPolicy); kvm-reclaimctl policy remove deletes it.\n"
+                   "[Policy %s]\n", cgroup);
+        for (size_t i = 0; i < d->n; i++)
+                fprintf(f, "%s=%s\n", d->keys[i], d->values[i]);
+        if (fclose(f) != 0) {
+                free(text);
+                return NULL;
+        }
+        return text;
 }
 
 void config_dump(const Config *c, FILE *f) {

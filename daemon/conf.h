@@ -45,8 +45,21 @@ Policy *config_find_policy(const Config *c, const char *cgroup);
 /* Whether some policy needs periodic recounting (MaxPages=). */
 bool config_has_caps(const Config *c);
 
-/* The text of a drop-in that holds exactly 'p'. */
-char *policy_to_dropin_text(const Policy *p);
+/* A policy drop-in as written by SetPolicy: only the keys it was given,
+ * so every other key still comes from the files before it. */
+typedef struct DropinKeys {
+        char **keys;
+        char **values;
+        size_t n;
+} DropinKeys;
+
+/* Sets or replaces one key. */
+int dropin_keys_set(DropinKeys *d, const char *key, const char *value);
+void dropin_keys_done(DropinKeys *d);
+/* Reads the Key=Value lines of 'path' (a file dropin_text() wrote);
+ * a missing file gives no keys and returns 0. */
+int dropin_keys_read(const char *path, DropinKeys *ret);
+char *dropin_text(const char *cgroup, const DropinKeys *d);
 /* Sets one policy key from its config-file spelling.  Used by the parser
  * and by SetPolicy, so both accept and reject exactly the same. */
 int policy_set_key(Policy *p, const char *key, const char *value, char **ret_error);

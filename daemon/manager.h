@@ -94,9 +94,10 @@ int manager_reclaim(Manager *m, const char *vm_id, const char *scope, uint64_t g
 /* Re-reads the configuration; on error keeps the old one. */
 int manager_reload(Manager *m, char **ret_error);
 
-/* Writes 'p' as this daemon's drop-in for p->cgroup and reloads; on any
- * error the old drop-in (or none) is put back. */
-int manager_set_policy(Manager *m, const Policy *p, bool runtime, char **ret_error);
+/* Merges 'keys' into this daemon's drop-in for 'cgroup' (persistent or
+ * runtime) and reloads; on any error the old drop-in (or none) is put
+ * back.  Keys not given keep coming from the other files. */
+int manager_set_policy(Manager *m, const char *cgroup, const DropinKeys *keys, bool runtime, char **ret_error);
 int manager_remove_policy(Manager *m, const char *cgroup, bool runtime, char **ret_error);
 /* The drop-in path SetPolicy uses for 'cgroup'. */
 char *manager_dropin_path(const Manager *m, const char *cgroup, bool runtime);

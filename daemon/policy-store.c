@@ -82,21 +82,32 @@ static char *read_whole(const char *path) {
         return buf;
 }
 
-int manager_set_policy(Manager *m, const Policy *p, bool runtime, char **ret_error) {
+int manager_set_policy(Manager *m, const char *cgroup, const DropinKeys *keys, bool runtime, char **ret_error) {
         _cleanup_free_ char *path = NULL, *text = NULL, *old = NULL;
+        const char *dir = m->conf_dirs[runtime ? 1 : 0];
+        DropinKeys merged = {};
         int r;
 
-        r = policy_validate(p, &m->config->daemon, ret_error);
+        path = manager_dropin_path(m, cgroup, runtime);
+        if (!path)
+                return -ENOMEM;
+        /* Only this layer's keys: a persistent SetPolicy must not copy in
+         * values that a runtime one (or the main file) set. */
+        r = dropin_keys_read(path, &merged);
+        for (size_t i = 0; r >= 0 && i < keys->n; i++)
+                r = dropin_keys_set(&merged, keys->keys[i], keys->values[i]);
+        if (r >= 0) {
+                text = dropin_text(cgroup, &merged);
+                r = text ? 0 : -ENOMEM;
+        }
+        dropin_keys_done(&merged);
         if (r < 0)
                 return r;
-        path = manager_dropin_path(m, p->cgroup, runtime);
-        text = policy_to_dropin_text(p);
-        if (!path || !text)
-                return -ENOMEM;
-        r = mkdir_parents(m->conf_dirs[runtime ? 1 : 0]);
+
+        r = mkdir_parents(dir);
         if (r < 0) {
                 if (ret_error)
-                        (void) asprintf(ret_error, "cannot create %s: %s", m->conf_dirs[runtime ? 1 : 0], strerror(-r));
+                        (void) asprintf(ret_error, "cannot create %s: %s", dir, strerror(-r));
                 return r;
         }
         old = read_whole(path);
@@ -106,13 +117,14 @@ int manager_set_policy(Manager *m, const Policy *p, bool runtime, char **ret_err
                         (void) asprintf(ret_error, "cannot write %s: %s", path, strerror(-r));
                 return r;
         }
+        /* The reload validates the result with every other file. */
         r = manager_reload(m, ret_error);
         if (r < 0) {
                 restore(path, old);
                 (void) manager_reload(m, NULL);
                 return r;
         }
-        log_info("Policy for %s set (%s).", p->cgroup, path);
+        log_info("Policy for %s set (%s).", cgroup, path);
         return 0;
 }
 

@@ -150,6 +150,15 @@ ls "$TEST_TMP/conf.d"/50-dbus-*.conf >/dev/null 2>&1 || fail "no drop-in written
 call GetPolicy s "$TOP/a/vm" | grep -q '"Weight" u 300' || fail "policy not live"
 call SetPolicy 'sa{sv}b' "$TOP/a" 1 PressureThreshold t 20000 true || fail "runtime SetPolicy"
 ls "$TEST_TMP/run.d"/50-dbus-*.conf >/dev/null 2>&1 || fail "no runtime drop-in written"
+# Each layer keeps only its own keys: a persistent SetPolicy after a
+# runtime one must not copy the runtime values into /etc.
+call SetPolicy 'sa{sv}b' "$TOP/a" 1 Weight u 7 true || fail "runtime SetPolicy of Weight"
+call SetPolicy 'sa{sv}b' "$TOP/a" 1 MinPages t 64 false || fail "persistent SetPolicy of MinPages"
+grep -q '^Weight=300$' "$TEST_TMP/conf.d"/50-dbus-*.conf || fail "persistent drop-in lost its Weight"
+grep -q '^Weight=7$' "$TEST_TMP/conf.d"/50-dbus-*.conf && fail "runtime Weight leaked into the persistent drop-in"
+grep -q '^PressureThreshold=' "$TEST_TMP/conf.d"/50-dbus-*.conf && fail "runtime key leaked into the persistent drop-in"
+call GetPolicy s "$TOP/a/vm" | grep -q '"Weight" u 7' || fail "the runtime layer does not win while it exists"
+call RemovePolicy sb "$TOP/a" true || fail "RemovePolicy of the runtime layer"
 stop_daemon || fail "unclean exit"
 start_daemon "${DARGS[@]}"
 call GetPolicy s "$TOP/a/vm" > "$TEST_TMP/pol"

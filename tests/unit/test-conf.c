@@ -200,33 +200,43 @@ static void test_bad_dropin_names_the_dropin(void **state) {
         clear_dropins();
 }
 
-static void test_dropin_text_round_trips(void **state) {
-        Policy p;
+static void test_dropins_hold_only_their_keys(void **state) {
+        DropinKeys d = {}, back = {};
         Config *c = NULL;
-        char *text, *err = NULL;
+        char *text, *err = NULL, path[600];
 
         clear_dropins();
-        policy_init_defaults(&p);
-        p.cgroup = (char *) "/x/y";
-        p.weight = 42;
-        p.min_pages = 7;
-        p.max_pages = 9000;
-        p.action = RECLAIM_ZAP;
-        p.pressure_threshold_usec = 123000;
-        text = policy_to_dropin_text(&p);
+        /* The main file sets MinPages; the drop-in only Weight and Action. */
+        write_file("main.conf", "[Policy /x/y]\nMinPages=64\nWeight=5\n");
+        assert_int_equal(dropin_keys_set(&d, "Weight", "42"), 0);
+        assert_int_equal(dropin_keys_set(&d, "Action", "zap"), 0);
+        assert_int_equal(dropin_keys_set(&d, "Weight", "43"), 0); /* replaces */
+        assert_int_equal(d.n, 2);
+        text = dropin_text("/x/y", &d);
         assert_non_null(text);
         write_file("conf.d/50-dbus-x-y.conf", text);
         free(text);
-        assert_int_equal(load("none.conf", &c, &err), 0);
+
+        assert_int_equal(load("main.conf", &c, &err), 0);
         const Policy *q = config_find_policy(c, "/x/y");
         assert_non_null(q);
-        assert_int_equal(q->weight, 42);
-        assert_int_equal(q->min_pages, 7);
-        assert_int_equal(q->max_pages, 9000);
+        assert_int_equal(q->weight, 43);
         assert_int_equal(q->action, RECLAIM_ZAP);
-        assert_int_equal(q->pressure_threshold_usec, 123000);
-        assert_false(q->protect);
+        assert_int_equal(q->min_pages, 64); /* still the main file's */
         config_free(c);
+
+        snprintf(path, sizeof(path), "%s/conf.d/50-dbus-x-y.conf", tmpdir);
+        assert_int_equal(dropin_keys_read(path, &back), 0);
+        assert_int_equal(back.n, 2);
+        assert_string_equal(back.keys[0], "Weight");
+        assert_string_equal(back.values[0], "43");
+        assert_string_equal(back.keys[1], "Action");
+        assert_string_equal(back.values[1], "zap");
+        dropin_keys_done(&back);
+        dropin_keys_done(&d);
+        snprintf(path, sizeof(path), "%s/conf.d/absent.conf", tmpdir);
+        assert_int_equal(dropin_keys_read(path, &back), 0);
+        assert_int_equal(back.n, 0);
         clear_dropins();
 }
 
@@ -237,7 +247,7 @@ int main(void) {
                 cmocka_unit_test(test_dropins_override_in_name_order),
                 cmocka_unit_test(test_bad_files_are_refused_with_file_and_line),
                 cmocka_unit_test(test_bad_dropin_names_the_dropin),
-                cmocka_unit_test(test_dropin_text_round_trips),
+                cmocka_unit_test(test_dropins_hold_only_their_keys),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
