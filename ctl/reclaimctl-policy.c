@@ -209,7 +209,7 @@ static int parse_setting(const char *arg, Setting *ret) {
                 s.number = u32;
                 break;
         case 't':
-                r = s.key->timespan ? parse_timespan_usec(value, &s.number) : parse_u64(value, &s.number);
+                r = s.key->timespan ? parse_usec(value, &s.number) : parse_u64(value, &s.number);
                 break;
         case 'b':
                 r = parse_bool(value);

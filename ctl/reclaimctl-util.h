@@ -11,10 +11,8 @@
  * Numbers and booleans are parsed by the daemon's own parse_u64() and
  * parse_bool() (daemon/util.h, in reclaimd_core), so "policy set" accepts
  * what the config file accepts; so are action names (reclaim_action_from_string()
- * in daemon/policy.c).  Time spans keep a parser of their own: the daemon's
- * parse_usec() reads neither "min", "h" and "µs" nor combined spans such as
- * "1s 500ms", which kvm-reclaimctl(1) documents and format_timespan_usec()
- * prints.
+ * in daemon/policy.c), and time spans (parse_usec()), so "policy set" and the
+ * config file accept exactly the same spellings.
  */
 
 #include <stdbool.h>
@@ -40,9 +38,7 @@ enum {
  * and never write *ret on failure. parse_u32() is the daemon's parse_u64()
  * bounded to 32 bits. */
 int parse_u32(const char *s, uint32_t *ret);
-/* A plain number is µs; units: us usec µs ms msec s sec seconds m min
- * minutes h hr hours, components may be combined ("1s 500ms"). */
-int parse_timespan_usec(const char *s, uint64_t *ret);
+/* Time spans: the daemon's parse_usec() (daemon/util.h). */
 
 /* "1500ms" style, the shortest exact form the parser reads back; "0" for 0. */
 char *format_timespan_usec(char *buf, size_t len, uint64_t usec);

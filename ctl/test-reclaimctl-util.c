@@ -49,10 +49,10 @@ static void test_parse_timespan(void **state) {
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 uint64_t v = 4242;
-                int r = parse_timespan_usec(cases[i].in, &v);
+                int r = parse_usec(cases[i].in, &v);
 
                 if (r != cases[i].ret)
-                        fail_msg("parse_timespan_usec(\"%s\") = %d, expected %d", cases[i].in, r, cases[i].ret);
+                        fail_msg("parse_usec(\"%s\") = %d, expected %d", cases[i].in, r, cases[i].ret);
                 if (r == 0)
                         assert_int_equal(v, cases[i].usec);
                 else
@@ -69,7 +69,7 @@ static void test_format_timespan_roundtrip(void **state) {
                 uint64_t back = 0;
 
                 format_timespan_usec(buf, sizeof(buf), values[i]);
-                assert_int_equal(parse_timespan_usec(buf, &back), 0);
+                assert_int_equal(parse_usec(buf, &back), 0);
                 assert_int_equal(back, values[i]);
         }
         assert_string_equal(format_timespan_usec(buf, sizeof(buf), 100000), "100ms");

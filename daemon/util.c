@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -67,34 +68,107 @@ int parse_u64(const char *s, uint64_t *ret) {
         return 0;
 }
 
-int parse_usec(const char *s, uint64_t *ret) {
-        static const struct { const char *suffix; uint64_t factor; } units[] = {
-                { "us", 1 }, { "usec", 1 }, { "ms", USEC_PER_MSEC }, { "msec", USEC_PER_MSEC },
-                { "s", USEC_PER_SEC }, { "sec", USEC_PER_SEC }, { "", 1 },
-        };
-        char *end;
-        double v;
+static const struct {
+        const char *suffix;
+        uint64_t usec;
+} time_units[] = {
+        /* Longest first where one is a prefix of another ("ms" before "m"). */
+        { "usec",    UINT64_C(1) },
+        { "us",      UINT64_C(1) },
+        { "µs",      UINT64_C(1) },
+        { "msec",    UINT64_C(1000) },
+        { "ms",      UINT64_C(1000) },
+        { "seconds", UINT64_C(1000000) },
+        { "second",  UINT64_C(1000000) },
+        { "sec",     UINT64_C(1000000) },
+        { "s",       UINT64_C(1000000) },
+        { "minutes", UINT64_C(60000000) },
+        { "minute",  UINT64_C(60000000) },
+        { "min",     UINT64_C(60000000) },
+        { "m",       UINT64_C(60000000) },
+        { "hours",   UINT64_C(3600000000) },
+        { "hour",    UINT64_C(3600000000) },
+        { "hr",      UINT64_C(3600000000) },
+        { "h",       UINT64_C(3600000000) },
+};
 
-        if (!s || !(isdigit((unsigned char) s[0]) || s[0] == '.'))
+int parse_usec(const char *s, uint64_t *ret) {
+        uint64_t total = 0;
+        const char *p = s;
+        bool any = false;
+
+        if (!s)
                 return -EINVAL;
-        errno = 0;
-        v = strtod(s, &end);
-        if (errno != 0 || v < 0)
-                return -EINVAL;
-        while (*end == ' ')
-                end++;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                if (strcmp(end, units[i].suffix) == 0) {
-                        double us = v * (double) units[i].factor;
-                        if (us > 1e15)
+
+        for (;;) {
+                uint64_t whole = 0, unit = 0, frac_num = 0, frac_den = 1, add;
+                const char *start;
+                size_t n;
+
+                p += strspn(p, " \t");
+                if (*p == '\0')
+                        break;
+
+                if (!isdigit((unsigned char) *p) && *p != '.')
+                        return -EINVAL;
+
+                start = p;
+                while (isdigit((unsigned char) *p)) {
+                        if (whole > (UINT64_MAX - 9) / 10)
                                 return -ERANGE;
-                        /* A bare number is µs and must be whole. */
-                        if (units[i].suffix[0] == 0 && strchr(s, '.'))
-                                return -EINVAL;
-                        *ret = (uint64_t) (us + 0.5);
-                        return 0;
+                        whole = whole * 10 + (uint64_t) (*p - '0');
+                        p++;
                 }
-        return -EINVAL;
+                if (*p == '.') {
+                        p++;
+                        while (isdigit((unsigned char) *p)) {
+                                /* Digits past µs precision cannot matter. */
+                                if (frac_den < 1000000000000ULL) {
+                                        frac_num = frac_num * 10 + (uint64_t) (*p - '0');
+                                        frac_den *= 10;
+                                }
+                                p++;
+                        }
+                }
+                if (p == start || (p == start + 1 && *start == '.'))
+                        return -EINVAL;
+
+                p += strspn(p, " \t");
+                for (size_t i = 0; i < ELEMENTSOF(time_units); i++) {
+                        n = strlen(time_units[i].suffix);
+                        if (strncmp(p, time_units[i].suffix, n) == 0 &&
+                            !isalpha((unsigned char) p[n])) {
+                                unit = time_units[i].usec;
+                                p += n;
+                                break;
+                        }
+                }
+                if (unit == 0) {
+                        /* A bare number is µs, but only as the whole value. */
+                        if (any || *p != '\0' || frac_num != 0)
+                                return -EINVAL;
+                        unit = 1;
+                }
+
+                if (whole > UINT64_MAX / unit)
+                        return -ERANGE;
+                add = whole * unit;
+                if (frac_num > 0) {
+                        uint64_t f = (uint64_t) ((double) frac_num * (double) unit / (double) frac_den + 0.5);
+                        if (add > UINT64_MAX - f)
+                                return -ERANGE;
+                        add += f;
+                }
+                if (total > UINT64_MAX - add)
+                        return -ERANGE;
+                total += add;
+                any = true;
+        }
+
+        if (!any)
+                return -EINVAL;
+        *ret = total;
+        return 0;
 }
 
 int parse_bool(const char *s) {

@@ -48,7 +48,9 @@ int write_small_file(const char *path, const char *data);
 
 /* Strict unsigned decimal with optional trailing newline. */
 int parse_u64(const char *s, uint64_t *ret);
-/* "100ms", "2s", "500000" (µs), "1.5s". */
+/* A time span: a bare whole number is µs; else numbers with units (us,
+ * µs, ms, s, min, h and their long forms), summed: "500ms", "1.5s",
+ * "1min 30s". */
 int parse_usec(const char *s, uint64_t *ret);
 int parse_bool(const char *s);
 const char *yes_no(bool b);
