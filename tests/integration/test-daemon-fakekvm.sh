@@ -12,6 +12,7 @@ TOP=/kvmr-it-$$
 make_cgroup "$TOP"
 make_cgroup "$TOP/a"
 make_cgroup "$TOP/b"
+make_cgroup "$TOP/doomed"
 spawn_in_cgroup "$TOP/a" sleep 600; PA=$SPAWNED_PID
 spawn_in_cgroup "$TOP/b" sleep 600; PB=$SPAWNED_PID
 spawn_in_cgroup "$TOP/a" sleep 600; PC=$SPAWNED_PID
@@ -30,6 +31,8 @@ DisableKernelShrinker=no
 MaxPages=3000
 [Policy $TOP/b]
 Protect=yes
+[Policy $TOP/doomed]
+PressureThreshold=10ms
 CONF
 start_daemon --no-bus --config="$TEST_TMP/main.conf" --conf-dir="$TEST_TMP/conf.d" \
 	--runtime-conf-dir="$TEST_TMP/run.d"
@@ -38,6 +41,12 @@ start_daemon --no-bus --config="$TEST_TMP/main.conf" --conf-dir="$TEST_TMP/conf.
 grep -q "VM $PA-10 appeared: .*cgroup=$TOP/a .*policy=$TOP/a" "$DAEMON_LOG" || fail "VM A not discovered with its cgroup"
 grep -q "VM $PB-11 appeared: .*cgroup=$TOP/b .*policy=$TOP/b" "$DAEMON_LOG" || fail "VM B not discovered with its cgroup"
 grep -q "active mode" "$DAEMON_LOG" || fail "daemon did not see the kernel interface"
+
+# A cgroup with a PSI trigger is removed: the trigger says so (POLLERR)
+# and is dropped, and nothing else changes.
+grep -q "Watching memory pressure of $TOP/doomed" "$DAEMON_LOG" || fail "no trigger on $TOP/doomed"
+rmdir "$CG2$TOP/doomed" || fail "cannot remove $TOP/doomed"
+wait_for_log "cgroup $TOP/doomed is gone, dropping its PSI trigger" 5 || fail "removed cgroup's trigger not dropped"
 
 # MaxPages=3000: A is zapped by exactly 2000 within one refresh; B never.
 wait_for_log "VM $PA-10 .*zapped 2000" 5 || fail "MaxPages= not enforced on A"
