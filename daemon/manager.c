@@ -215,16 +215,20 @@ static void on_vm_removed(const char *id, void *userdata) {
         }
 }
 
+static int strcmp_ptr(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
 static void on_rescanned(char **ids, size_t n, void *userdata) {
         Manager *m = userdata;
 
-        /* Drop what is no longer listed, add what is new. */
+        /* Drop what is no longer listed, add what is new; sorted ids keep
+         * this O(n log n) at 10,000 VMs. */
+        if (n > 1)
+                qsort(ids, n, sizeof(char *), strcmp_ptr);
         for (size_t i = m->vms.n; i > 0; i--) {
                 const char *id = m->vms.vms[i - 1]->id;
-                bool present = false;
-                for (size_t k = 0; k < n && !present; k++)
-                        present = strcmp(ids[k], id) == 0;
-                if (!present) {
+                if (!ids || !bsearch(&id, ids, n, sizeof(char *), strcmp_ptr)) {
                         log_info("VM %s is gone", id);
                         (void) vm_table_remove(&m->vms, id);
                 }
