@@ -16,7 +16,7 @@
 #
 # Environment: KVM_RECLAIMD (the daemon; may be an ASan/UBSan build),
 # KERNEL_TEST_LOG_DIR (keeps the console), KERNEL_TEST_TIMEOUT (qemu,
-# default 1200 s), E2E_HOLDER_MIB, E2E_HOLDER_ALIASES, E2E_A_MAX,
+# default 1200 s), E2E_HOLDER_MIB, E2E_HOLDER_ALIASES, E2E_A_HIGH, E2E_A_MAX,
 # E2E_HOG_MIB, E2E_HOG_SECS override the guest's parameters.
 set -euo pipefail
 TEST_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -41,7 +41,8 @@ params=$log_dir/e2e-params
 cat >"$params" <<EOF
 HOLDER_MIB=${E2E_HOLDER_MIB:-64}
 HOLDER_ALIASES=${E2E_HOLDER_ALIASES:-64}
-A_MAX=${E2E_A_MAX:-160M}
+A_HIGH=${E2E_A_HIGH:-160M}
+A_MAX=${E2E_A_MAX:-224M}
 HOG_MIB=${E2E_HOG_MIB:-96}
 HOG_SECS=${E2E_HOG_SECS:-8}
 EOF
@@ -87,6 +88,7 @@ num() { [[ ${1:-} =~ ^[0-9]+$ ]]; }
 
 check "two shadow-paged VMs: A=$id_a in /vms/a, B=$id_b in /vms/b" \
 	test -n "$id_a" -a -n "$id_b" -a "$(e2e VM | grep -c 'cgroup=/vms/[ab]$')" = 2
+check "no OOM kill in the guest" eval '! grep -q "invoked oom-killer" "$clean"'
 check "kvm.mmu_shrinker Y before, N while the daemon runs, Y after it exits" \
 	test "$(e2e SHRINKER | tr '\n' ' ')" = "before Y running N after Y "
 check "the daemon watches /vms/a with a 500 ms window (no fallback)" \

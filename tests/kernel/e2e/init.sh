@@ -21,7 +21,7 @@ mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup
 
-HOLDER_MIB=64 HOLDER_ALIASES=64 HOLDER_INTERVAL=4 A_MAX=160M HOG_MIB=96
+HOLDER_MIB=64 HOLDER_ALIASES=64 HOLDER_INTERVAL=4 A_HIGH=160M A_MAX=224M HOG_MIB=96
 ZRAM_SIZE=512M HOG_SECS=8 EVENT_TIMEOUT=120 READY_TIMEOUT=600
 . /e2e/params
 
@@ -58,8 +58,14 @@ e2e BOOTED "$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)" \
 echo +memory >$CG/cgroup.subtree_control
 mkdir -p $CG/vms/a $CG/vms/b
 echo +memory >$CG/vms/cgroup.subtree_control
+# The hog pushes /vms/a over memory.high: reclaim and throttling, real
+# stalls, never an OOM kill.  memory.max, above holder + hog, only caps it:
+# with memory.max as the pressure point (160M) the holder's verify rounds
+# during the hog once ended in a memcg OOM kill (all anon active, reclaim
+# gave up after its retries).
+echo "$A_HIGH" >$CG/vms/a/memory.high
 echo "$A_MAX" >$CG/vms/a/memory.max
-e2e CGROUP "a memory.max=$(cat $CG/vms/a/memory.max)"
+e2e CGROUP "a memory.high=$(cat $CG/vms/a/memory.high) memory.max=$(cat $CG/vms/a/memory.max)"
 
 # zram swap for the hog.
 if echo "$ZRAM_SIZE" >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&
