@@ -426,6 +426,7 @@ static int manager_apply_config(Manager *m, Config *c) {
         bool rewatch = !m->kvm_dir || strcmp(kvm_dir, m->kvm_dir) != 0;
         char *nd = NULL, *root = NULL;
         const char *detected = c->daemon.cgroup_root ?: detect_cgroup_root();
+        bool window_changed = !m->config || m->config->daemon.window_usec != c->daemon.window_usec;
 
         nd = strdup(kvm_dir);
         root = strdup_or_null(detected);
@@ -447,7 +448,9 @@ static int manager_apply_config(Manager *m, Config *c) {
         while (m->n_cgroup_watches > 0)
                 drop_cgroup_watch(m, m->cgroup_watches[0]);
         m->system_watch = pressure_watch_free(m->system_watch);
-        m->window_fallback_logged = false;
+        /* The 2 s fallback is said once, and again only for a new window. */
+        if (window_changed)
+                m->window_fallback_logged = false;
         if (m->event && m->discovery) {
                 int r = add_watch(m, "/proc/pressure/memory", "host", c->daemon.system_threshold_usec,
                                   &m->system_watch);
