@@ -3,10 +3,10 @@
  * vm.h - the model of one fake VM: its MMU counters, how a reclaim command
  * changes them, and the test-only state control.
  *
- * Nothing here knows about FUSE or locking: the caller (fakekvm.c) holds
- * the global lock around every function that takes a struct vm (the one
- * mutex in it, reclaim_lock, is for the caller too).  Keeping
- * the model pure lets the semantics be read in one place and compared
+ * Nothing here knows about FUSE or locking: the caller (fakekvm-ops.c)
+ * holds the global lock around every function that takes a struct vm (the
+ * one mutex in it, reclaim_lock, is for the caller too).  Keeping the
+ * model pure lets the semantics be read in one place and compared
  * with the kernel series.
  */
 #ifndef FAKEKVM_VM_H
