@@ -22,6 +22,7 @@ set -euo pipefail
 TEST_DIR=$(cd "$(dirname "$0")" && pwd)
 KERNEL_DIR=$(cd "$TEST_DIR/../../kernel" && pwd)
 . "$KERNEL_DIR/scripts/common.sh"
+. "$TEST_DIR/splats.sh"
 
 daemon=${1:-${KVM_RECLAIMD:-}}
 if [[ -z $daemon || ! -x $daemon ]]; then
@@ -112,13 +113,7 @@ check "the daemon exits 0 on SIGTERM" test "$(e2e DAEMON_EXIT)" = 0
 check "no sanitizer report from the daemon" \
 	eval '! grep -Eq "ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:" "$dlog"'
 
-splats='WARNING:|BUG:|Oops|Kernel panic|general protection fault'
-splats+='|possible recursive locking|possible circular locking|inconsistent lock state'
-splats+='|DEBUG_LOCKS_WARN_ON|lockdep is turned off|turning off the locking correctness'
-splats+='|suspicious RCU usage|sleeping function called from invalid context'
-splats+='|KASAN|UBSAN|kmemleak|list_add corruption|list_del corruption|Call Trace:'
-splats+='|INFO: task .* blocked|soft lockup|hard LOCKUP|detected stalls'
-if grep -v '^E2E-LOG' "$clean" | grep -nE "$splats" >"$log_dir/splats-e2e"; then
+if grep -v '^E2E-LOG' "$clean" | grep -nE "$KERNEL_SPLATS" >"$log_dir/splats-e2e"; then
 	nok "kernel log has splats:"
 	sed 's/^/#   /' "$log_dir/splats-e2e" | head -20
 else

@@ -12,6 +12,7 @@ set -euo pipefail
 KERNEL_DIR=$(cd "$(dirname "$0")/../../kernel" && pwd)
 TEST_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$KERNEL_DIR/scripts/common.sh"
+. "$TEST_DIR/splats.sh"
 
 flavour=${1:?usage: qemu-test.sh fast|debug}
 log_dir=${KERNEL_TEST_LOG_DIR:-$(mktemp -d /tmp/kvm-reclaimd-kernel.XXXXXX)}
@@ -68,13 +69,7 @@ else
 	fail=$((fail + 1))
 fi
 
-splats='WARNING:|BUG:|Oops|Kernel panic|general protection fault'
-splats+='|possible recursive locking|possible circular locking|inconsistent lock state'
-splats+='|DEBUG_LOCKS_WARN_ON|lockdep is turned off|turning off the locking correctness'
-splats+='|suspicious RCU usage|sleeping function called from invalid context'
-splats+='|KASAN|UBSAN|kmemleak|list_add corruption|list_del corruption|Call Trace:'
-splats+='|INFO: task .* blocked|soft lockup|hard LOCKUP|detected stalls'
-if grep -nE "$splats" "$console" >"$log_dir/splats-$flavour"; then
+if grep -nE "$KERNEL_SPLATS" "$console" >"$log_dir/splats-$flavour"; then
 	echo "not ok - $flavour kernel log has splats:"
 	sed 's/^/#   /' "$log_dir/splats-$flavour" | head -20
 	fail=$((fail + 1))
