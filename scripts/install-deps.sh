@@ -1,19 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Installs what building, the demo and the tests need on Debian 12, only
-# the packages that are missing, so a second run does nothing.
+# Installs the packages of scripts/packages.list that are missing on this
+# Debian 12 machine, so a second run does nothing.
 #   scripts/install-deps.sh          build, demo, unit and integration tests
 #   scripts/install-deps.sh kernel   also what the kernel suite needs
+#   scripts/install-deps.sh --list [kernel]   print the packages, install nothing
 set -eu
 
-PKGS=(meson ninja-build pkg-config gcc libc6-dev
-	libsystemd-dev libinih-dev libcmocka-dev
-	libfuse3-dev fuse3 dbus-daemon dbus-bin systemd util-linux bc
-	libdbus-1-dev bash-completion groff-base man-db python3 systemd-oomd)
-if [ "${1:-}" = kernel ]; then
-	PKGS+=(linux-source-6.12 qemu-system-x86 busybox-static cpio flex bison
-		libelf-dev libssl-dev xz-utils make perl python3 git)
-fi
+list=$(dirname "$0")/packages.list
+print_only=""
+[ "${1:-}" = --list ] && { print_only=1; shift; }
+groups="base ${1:-}"
+
+mapfile -t PKGS < <(awk -v groups=" $groups " \
+	'!/^#/ && NF >= 2 && index(groups, " " $2 " ") { print $1 }' "$list")
+[ -n "$print_only" ] && { printf '%s\n' "${PKGS[@]}"; exit 0; }
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -13,7 +13,7 @@ set -euo pipefail
 KERNEL_DIR=$(cd "$(dirname "$0")/../../kernel" && pwd)
 . "$KERNEL_DIR/scripts/common.sh"
 
-"$KERNEL_DIR/scripts/deps.sh"
+"$REPO_DIR/scripts/install-deps.sh" kernel
 tree=$("$KERNEL_DIR/scripts/prepare-tree.sh")
 # spdxcheck.py needs python3-ply, installed for the system python only.
 export PATH=/usr/bin:$PATH

@@ -34,7 +34,7 @@ mkdir -p "$log_dir"
 console=$log_dir/console-e2e.log
 total_start=$(date +%s)
 
-"$KERNEL_DIR/scripts/deps.sh"
+"$REPO_DIR/scripts/install-deps.sh" kernel
 kernel=$("$KERNEL_DIR/scripts/build.sh" fast | tail -1)
 helpers=$("$TEST_DIR/e2e/build-helpers.sh" | tail -1)
 

@@ -19,7 +19,7 @@ log_dir=${KERNEL_TEST_LOG_DIR:-$(mktemp -d /tmp/kvm-reclaimd-kernel.XXXXXX)}
 mkdir -p "$log_dir"
 console=$log_dir/console-$flavour.log
 
-"$KERNEL_DIR/scripts/deps.sh"
+"$REPO_DIR/scripts/install-deps.sh" kernel
 out=$("$KERNEL_DIR/scripts/build.sh" "$flavour")
 cat "$out/times" >&2
 
