@@ -67,15 +67,16 @@ wait_for_log "Pressure on $TOP/a handled" 60 || fail "no pressure event from a r
 END=$(date +%s.%N)
 kill "$HOG"
 
-# Exactly the plan: A1's caches (the only cache in the scope), then 1000
-# pages from A1, the only VM above its fair share (6000/2 = 3000 each).
+# Exactly the plan: A1's caches (the only cache in the scope), then the
+# other 1000 pages in proportion to what each holds, 5000:1000, so 833 from
+# A1 and 167 from A2 (the VMs go in id order, so compare sorted).
 LOG=$(fakekvm_log "$FAKE")
-echo "$LOG" | head -n 2 > "$TEST_TMP/first-round"
+echo "$LOG" | head -n 3 | sort > "$TEST_TMP/first-round"
 printf '%s\n' "$PA1-10 caches -> caches_freed=100 zapped=0 busy_vcpus=0" \
-	"$PA1-10 zap 1000 -> caches_freed=0 zapped=1000 busy_vcpus=0" > "$TEST_TMP/expected"
+	"$PA1-10 zap 833 -> caches_freed=0 zapped=833 busy_vcpus=0" \
+	"$PA2-11 zap 167 -> caches_freed=0 zapped=167 busy_vcpus=0" | sort > "$TEST_TMP/expected"
 diff -u "$TEST_TMP/expected" "$TEST_TMP/first-round" || fail "first round was not the planned writes"
 echo "$LOG" | grep -q "^$PB-12 " && fail "the protected VM was written to"
-echo "$LOG" | grep -q "^$PA2-11 " && fail "A2, at its fair share, was zapped in the first round"
 
 SHADOW=$(fakekvm_get "$FAKE" "$PA1-10" shadow)
 [ "$SHADOW" -le 4000 ] || fail "A1's shadow pages did not fall: $SHADOW"
