@@ -147,11 +147,89 @@ static void test_numbers_and_times(void **state) {
         assert_int_equal(u, 2000000);
         assert_int_equal(parse_usec("1.5s", &u), 0);
         assert_int_equal(u, 1500000);
+        /* systemd.time(7): a number without a unit is seconds. */
         assert_int_equal(parse_usec("750", &u), 0);
+        assert_int_equal(u, 750 * 1000000ULL);
+        assert_int_equal(parse_usec("1.5", &u), 0);
+        assert_int_equal(u, 1500000);
+        assert_int_equal(parse_usec("750us", &u), 0);
         assert_int_equal(u, 750);
-        assert_int_equal(parse_usec("1.5", &u), -EINVAL);
+        assert_int_equal(parse_usec("1min 30s", &u), 0);
+        assert_int_equal(u, 90000000);
         assert_int_equal(parse_usec("5 parsecs", &u), -EINVAL);
         assert_int_equal(parse_usec("-1s", &u), -EINVAL);
+        assert_int_equal(parse_usec("1s 5", &u), -EINVAL);
+        /* Issue 9, defect 7: the whole 64-bit range, and ERANGE past it. */
+        assert_int_equal(parse_usec("1844674407370955161us", &u), 0);
+        assert_int_equal(u, 1844674407370955161ULL);
+        assert_int_equal(parse_usec("18446744073709551615us", &u), 0);
+        assert_int_equal(u, UINT64_MAX);
+        assert_int_equal(parse_usec("18446744073709551616us", &u), -ERANGE);
+        assert_int_equal(parse_usec("18446744073709551615", &u), -ERANGE);
+        assert_int_equal(parse_usec("18446744073709551615h", &u), -ERANGE);
+}
+
+static void test_timespans_format_and_read_back(void **state) {
+        static const uint64_t values[] = { 0, 1, 999, 1000, 1500, 500000, 1000000, 60000000, 3600000000ULL,
+                                           1844674407370955161ULL, UINT64_MAX };
+        char buf[TIMESPAN_MAX];
+
+        for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+                uint64_t back;
+
+                format_timespan(buf, sizeof(buf), values[i]);
+                assert_int_equal(parse_usec(buf, &back), 0);
+                assert_int_equal(back, values[i]);
+        }
+        assert_string_equal(format_timespan(buf, sizeof(buf), 7200000000ULL), "2h");
+        assert_string_equal(format_timespan(buf, sizeof(buf), 1500), "1500us");
+}
+
+static void test_sizes(void **state) {
+        static const struct {
+                const char *in;
+                int ret;
+                uint64_t bytes;
+        } cases[] = {
+                { "4096", 0, 4096 },
+                { "4K", 0, 4096 },
+                { "1.5G", 0, 1610612736 },
+                { "2M", 0, 2097152 },
+                { "1E", 0, 1ULL << 60 },
+                { "16E", -ERANGE, 0 },
+                { "1.5", -EINVAL, 0 },      /* no fraction of a byte */
+                { "1k", -EINVAL, 0 },       /* systemd's suffixes are upper case */
+                { "1KiB", -EINVAL, 0 },
+                { "-1K", -EINVAL, 0 },
+                { "", -EINVAL, 0 },
+                { "K", -EINVAL, 0 },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint64_t v = 42;
+                int r = parse_size(cases[i].in, &v);
+
+                if (r != cases[i].ret)
+                        fail_msg("parse_size(\"%s\") = %d, expected %d", cases[i].in, r, cases[i].ret);
+                assert_int_equal(v, r == 0 ? cases[i].bytes : 42);
+        }
+}
+
+static void test_percentages(void **state) {
+        uint32_t v;
+
+        assert_int_equal(parse_permyriad("20%", &v), 0);
+        assert_int_equal(v, 2000);
+        assert_int_equal(parse_permyriad("12.5%", &v), 0);
+        assert_int_equal(v, 1250);
+        assert_int_equal(parse_permyriad("0.01%", &v), 0);
+        assert_int_equal(v, 1);
+        assert_int_equal(parse_permyriad("100%", &v), 0);
+        assert_int_equal(v, 10000);
+        assert_int_equal(parse_permyriad("100.01%", &v), -ERANGE);
+        assert_int_equal(parse_permyriad("0.001%", &v), -EINVAL);
+        assert_int_equal(parse_permyriad("20", &v), -EINVAL);
+        assert_int_equal(parse_permyriad("%", &v), -EINVAL);
 }
 
 static void test_cgroup_paths(void **state) {
@@ -182,6 +260,9 @@ int main(void) {
                 cmocka_unit_test(test_reclaim_results),
                 cmocka_unit_test(test_psi),
                 cmocka_unit_test(test_numbers_and_times),
+                cmocka_unit_test(test_timespans_format_and_read_back),
+                cmocka_unit_test(test_sizes),
+                cmocka_unit_test(test_percentages),
                 cmocka_unit_test(test_cgroup_paths),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
