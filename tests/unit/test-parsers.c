@@ -232,6 +232,64 @@ static void test_percentages(void **state) {
         assert_int_equal(parse_permyriad("%", &v), -EINVAL);
 }
 
+static void test_vm_uuids(void **state) {
+        static const char cmdline[] = "qemu\0-name\0guest=web\0-uuid\0A1B2C3D4-0000-1111-2222-333344445555\0-m\0001";
+        static const char no_uuid[] = "qemu\0-uuid";
+        char *u = NULL;
+
+        assert_int_equal(vm_uuid_canonical("0123456789ABCDEF0123456789abcdef", &u), 0);
+        assert_string_equal(u, "01234567-89ab-cdef-0123-456789abcdef");
+        free(u);
+        assert_int_equal(vm_uuid_canonical("0123-456789ABCDEF0123456789abcdef", &u), -EINVAL);
+        assert_int_equal(vm_uuid_canonical("0123456789abcdef0123456789abcde", &u), -EINVAL);
+        assert_int_equal(vm_uuid_canonical("0123456789abcdef0123456789abcdefa", &u), -EINVAL);
+        assert_int_equal(vm_uuid_from_cmdline(cmdline, sizeof(cmdline), &u), 0);
+        assert_string_equal(u, "a1b2c3d4-0000-1111-2222-333344445555");
+        free(u);
+        assert_int_equal(vm_uuid_from_cmdline(no_uuid, sizeof(no_uuid), &u), -ENOENT);
+        /* systemd-machined's state file. */
+        assert_int_equal(vm_uuid_from_machine_state("NAME=qemu-1-web\nSCOPE=machine-qemu\\x2d1\\x2dweb.scope\n"
+                                                    "ID=a1b2c3d400001111222233334444555\n", &u), -EINVAL);
+        assert_int_equal(vm_uuid_from_machine_state("NAME=qemu-1-web\nID=a1b2c3d4000011112222333344445555\n"
+                                                    "LEADER=42\n", &u), 0);
+        assert_string_equal(u, "a1b2c3d4-0000-1111-2222-333344445555");
+        free(u);
+        assert_int_equal(vm_uuid_from_machine_state("NAME=x\n", &u), -ENOENT);
+}
+
+/* Every D-Bus call that takes a VM takes its id, its name or its UUID. */
+static void test_vm_lookup_by_id_name_or_uuid(void **state) {
+        static const struct {
+                const char *id, *name, *uuid;
+        } vms[] = {
+                { "100-10", "web-1", "a1b2c3d4-0000-1111-2222-333344445555" },
+                { "200-11", "db", NULL },
+                { "300-12", "twin", NULL },
+                { "400-13", "twin", NULL },
+        };
+        VmTable t = {};
+        Vm *v;
+
+        for (size_t i = 0; i < sizeof(vms) / sizeof(vms[0]); i++) {
+                Vm *n = calloc(1, sizeof(Vm));
+                assert_non_null(n);
+                n->id = strdup(vms[i].id);
+                n->name = strdup(vms[i].name);
+                n->uuid = vms[i].uuid ? strdup(vms[i].uuid) : NULL;
+                assert_int_equal(vm_table_add(&t, n), 0);
+        }
+        assert_int_equal(vm_table_lookup(&t, "200-11", &v), 0);
+        assert_string_equal(v->name, "db");
+        assert_int_equal(vm_table_lookup(&t, "web-1", &v), 0);
+        assert_string_equal(v->id, "100-10");
+        assert_int_equal(vm_table_lookup(&t, "A1B2C3D4000011112222333344445555", &v), 0);
+        assert_string_equal(v->id, "100-10");
+        assert_int_equal(vm_table_lookup(&t, "twin", &v), -ENOTUNIQ);
+        assert_int_equal(vm_table_lookup(&t, "400-13", &v), 0);
+        assert_int_equal(vm_table_lookup(&t, "nobody", &v), -ENOENT);
+        vm_table_clear(&t);
+}
+
 static void test_cgroup_paths(void **state) {
         assert_true(cgroup_path_is_valid("/"));
         assert_true(cgroup_path_is_valid("/machine.slice/machine-qemu\\x2d1\\x2dweb.scope"));
@@ -263,6 +321,8 @@ int main(void) {
                 cmocka_unit_test(test_timespans_format_and_read_back),
                 cmocka_unit_test(test_sizes),
                 cmocka_unit_test(test_percentages),
+                cmocka_unit_test(test_vm_uuids),
+                cmocka_unit_test(test_vm_lookup_by_id_name_or_uuid),
                 cmocka_unit_test(test_cgroup_paths),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
