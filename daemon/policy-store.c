@@ -16,7 +16,7 @@
 #include "manager.h"
 #include "util.h"
 
-/* Before 0.2, "/" and "/root" shared this name; it now belongs to "/root". */
+/* An older kvm-reclaimd wrote "/" and "/root" to this name; it is "/root"'s now. */
 #define LEGACY_ROOT_DROPIN "50-dbus-root.conf"
 
 char *manager_dropin_path(const Manager *m, const char *selector, bool runtime) {
