@@ -527,6 +527,64 @@ static void test_dropins_read_back_exactly(void **state) {
         }
 }
 
+static int strcmp_ptr(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The same, for 20000 random selectors over the bytes that matter: every
+ * one reads back as written, and no two share a file name. */
+static void test_random_selectors_read_back_and_never_share_a_file(void **state) {
+        static const char alphabet[] = "/-_.]x[=#; \t\xc3\xa9";
+        enum { N = 20000 };
+        char **names = calloc(N, sizeof(char *)), **sels = calloc(N, sizeof(char *));
+        size_t n = 0;
+        unsigned seed = 42;
+
+        assert_non_null(names);
+        assert_non_null(sels);
+        for (size_t i = 0; i < N; i++) {
+                _cleanup_free_ char *canonical = NULL, *err = NULL, *text = NULL;
+                DropinKeys keys = {}, back = {};
+                char sel[40];
+                size_t len = 1 + (size_t) rand_r(&seed) % 12, o = 0;
+                PolicyMatch m;
+
+                if (i % 3 == 0)
+                        o = (size_t) snprintf(sel, sizeof(sel), "vm:");
+                else
+                        sel[o++] = '/';
+                for (size_t k = 0; k < len; k++)
+                        sel[o++] = alphabet[(size_t) rand_r(&seed) % (sizeof(alphabet) - 1)];
+                sel[o] = 0;
+                if (policy_selector_parse(sel, &m, &canonical, &err) < 0)
+                        continue;   /* "//", "/./", a trailing '/' or blank: refused, not mangled */
+                assert_int_equal(dropin_keys_set(&keys, "Weight", "7"), 0);
+                if (dropin_build(canonical, &keys, &text, &err) < 0)
+                        fail_msg("'%s' cannot be written: %s", canonical, err);
+                assert_int_equal(dropin_parse("x", text, strlen(text), canonical, &back, &err), 0);
+                assert_int_equal(back.n, 1);
+                dropin_keys_done(&back);
+                dropin_keys_done(&keys);
+                assert_int_equal(dropin_file_name(canonical, &names[n]), 0);
+                assert_int_equal(asprintf(&sels[n], "%s\t%s", names[n], canonical) > 0, 1);
+                n++;
+        }
+        assert_true(n > N / 2);
+        /* Sorted by file name: equal names must come from equal selectors. */
+        qsort(sels, n, sizeof(char *), strcmp_ptr);
+        for (size_t i = 1; i < n; i++) {
+                size_t a = strcspn(sels[i - 1], "\t"), b = strcspn(sels[i], "\t");
+                if (a == b && strncmp(sels[i - 1], sels[i], a) == 0 && strcmp(sels[i - 1], sels[i]) != 0)
+                        fail_msg("two selectors share a file: %s / %s", sels[i - 1], sels[i]);
+        }
+        for (size_t i = 0; i < n; i++) {
+                free(names[i]);
+                free(sels[i]);
+        }
+        free(names);
+        free(sels);
+}
+
 /* A file with the name of a SetPolicy drop-in that holds something else is
  * not taken for one. */
 static void test_dropin_parse_refuses_other_files(void **state) {
@@ -603,6 +661,7 @@ int main(void) {
                 cmocka_unit_test(test_vm_sections_layer_over_the_cgroup_policy),
                 cmocka_unit_test(test_check_config_output_reads_back_the_same),
                 cmocka_unit_test(test_dropins_read_back_exactly),
+                cmocka_unit_test(test_random_selectors_read_back_and_never_share_a_file),
                 cmocka_unit_test(test_dropin_parse_refuses_other_files),
                 cmocka_unit_test(test_overlay_checks_before_writing),
         };
