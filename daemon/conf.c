@@ -325,9 +325,7 @@ static int collect_dropins(char *const *dirs, const ConfigOverlay *overlay, Drop
                 DIR *d = opendir(dirs[i]);
                 struct dirent *de;
 
-                if (!d)
-                        continue;
-                while (r >= 0 && (de = readdir(d))) {
+                while (d && r >= 0 && (de = readdir(d))) {
                         _cleanup_free_ char *p = NULL;
 
                         if (!is_dropin_name(de->d_name))
@@ -340,7 +338,10 @@ static int collect_dropins(char *const *dirs, const ConfigOverlay *overlay, Drop
                                 have_overlay = true;
                         r = add_dropin(&list, &n, p, i);
                 }
-                closedir(d);
+                if (d)
+                        closedir(d);
+                /* A file SetPolicy is about to write, maybe in a directory
+                 * that does not exist yet. */
                 if (r >= 0 && !have_overlay && overlay->path && strncmp(overlay->path, dirs[i], strlen(dirs[i])) == 0 &&
                     overlay->path[strlen(dirs[i])] == '/') {
                         r = add_dropin(&list, &n, overlay->path, i);

@@ -637,6 +637,17 @@ static void test_overlay_checks_before_writing(void **state) {
         assert_int_equal(config_find_policy(c, "/a")->max_pages, 500);
         config_free(c);
 
+        /* A runtime drop-in directory that does not exist yet is no way
+         * around the check. */
+        snprintf(run, sizeof(run), "%s/run-missing.d", tmpdir);
+        assert_int_equal(config_load_overlay(main_path, dirs,
+                                             &(ConfigOverlay) { path_of("run-missing.d/50-dbus-a.conf"),
+                                                                "[Policy /a]\nMaxPages=50\n" }, &c, &err), -EINVAL);
+        assert_non_null(strstr(err, "run-missing.d/50-dbus-a.conf:2:"));
+        free(err);
+        err = NULL;
+        snprintf(run, sizeof(run), "%s/run.d", tmpdir);
+
         /* And a removal: without the file that made the floor. */
         write_file("conf.d/50-dbus-a.conf", "[Policy /a]\nMaxPages=500\n");
         assert_int_equal(config_load_overlay(main_path, dirs,
