@@ -410,14 +410,20 @@ int config_describe_origin(const Config *c, const Policy *p, PolicyField f, char
         int r;
 
         if (!s && (k->flags & CONFIG_KEY_NOT_INHERITED) && p->match == POLICY_MATCH_CGROUP && c) {
-                /* Say which ancestor's setting covers this cgroup anyway. */
-                for (size_t i = c->n_policies; i > 0; i--) {
-                        const Policy *a = &c->policies[i - 1];
-                        if (a != p && a->origin[f] && strcmp(a->cgroup, p->cgroup) != 0 &&
-                            cgroup_path_startswith(p->cgroup, a->cgroup) &&
-                            config_key_bus_value(k, a, &(const char *) { NULL }) != 0)
+                /* Say which ancestor's setting covers this cgroup anyway:
+                 * up the sections, O(depth log n). */
+                _cleanup_free_ char *path = strdup(p->cgroup);
+                const Policy *a;
+
+                if (!path)
+                        return -ENOMEM;
+                for (char *slash; !streq_ptr(path, "/") && (slash = strrchr(path, '/')); ) {
+                        slash[slash == path ? 1 : 0] = 0;
+                        a = policy_lookup(c->policies, c->n_policies, path);
+                        if (a->origin[f] && config_key_bus_value(k, a, &(const char *) { NULL }) != 0)
                                 return asprintf(ret, "default (not inherited; %s=%s of %s covers this cgroup)",
                                                 k->name, a->origin[f]->value, a->cgroup) < 0 ? -ENOMEM : 0;
+                        snprintf(path, strlen(path) + 1, "%s", a->cgroup);
                 }
         }
         if (!s)
