@@ -266,8 +266,8 @@ static int read_settings(sd_bus_message *msg, const Manager *m, const char *sele
 
 int bus_method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *selector = NULL, *err = NULL, *name = NULL;
+        _cleanup_(dropin_keys_done) DropinKeys keys = {};
         Manager *m = userdata;
-        DropinKeys keys = {};
         int runtime, r;
 
         r = bus_check_root(msg, error);
@@ -292,7 +292,6 @@ int bus_method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 else if (r < 0)
                         r = sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "%s", err ?: strerror(-r));
         }
-        dropin_keys_done(&keys);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(msg, NULL);

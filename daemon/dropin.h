@@ -18,6 +18,7 @@ typedef struct DropinKeys {
 /* Sets 'key', replacing a key of the same field (MinMemory= replaces
  * MinPages=).  -EINVAL for a key that is not a policy key. */
 int dropin_keys_set(DropinKeys *d, const char *key, const char *value);
+/* Empties 'd'; also a cleanup: _cleanup_(dropin_keys_done). */
 void dropin_keys_done(DropinKeys *d);
 
 /* Longest escaped selector: the name and its ".tmpXXXXXX" twin of

@@ -58,7 +58,7 @@ static void restore(const char *path, const char *old) {
  * that "/root" has now: rename it to the root's own name, once. */
 static int migrate_legacy_root(Manager *m, bool runtime) {
         _cleanup_free_ char *legacy = NULL, *text = NULL, *root = NULL;
-        DropinKeys keys = {};
+        _cleanup_(dropin_keys_done) DropinKeys keys = {};
         size_t size;
         int r;
 
@@ -66,7 +66,6 @@ static int migrate_legacy_root(Manager *m, bool runtime) {
                 return -ENOMEM;
         if (ini_read_file(legacy, &text, &size) < 0 || dropin_parse(legacy, text, size, "/", &keys, NULL) < 0)
                 return 0;
-        dropin_keys_done(&keys);
         root = manager_dropin_path(m, "/", runtime);
         if (!root)
                 return -ENOMEM;
@@ -98,8 +97,8 @@ static int read_dropin(const char *path, char **ret_text, size_t *ret_size, char
 int manager_set_policy(Manager *m, const char *selector, const DropinKeys *keys, bool runtime, char **ret_error) {
         _cleanup_free_ char *path = NULL, *text = NULL, *old = NULL;
         _cleanup_(config_freep) Config *check = NULL;
+        _cleanup_(dropin_keys_done) DropinKeys merged = {};
         const char *dir = m->conf_dirs[runtime ? 1 : 0];
-        DropinKeys merged = {};
         size_t old_size = 0;
         int r;
 
@@ -121,7 +120,6 @@ int manager_set_policy(Manager *m, const char *selector, const DropinKeys *keys,
                 r = dropin_keys_set(&merged, keys->keys[i], keys->values[i]);
         if (r >= 0)
                 r = dropin_build(selector, &merged, &text, ret_error);
-        dropin_keys_done(&merged);
         if (r < 0)
                 return r;
 
@@ -156,7 +154,7 @@ int manager_set_policy(Manager *m, const char *selector, const DropinKeys *keys,
 int manager_remove_policy(Manager *m, const char *selector, bool runtime, char **ret_error) {
         _cleanup_free_ char *path = NULL, *old = NULL;
         _cleanup_(config_freep) Config *check = NULL;
-        DropinKeys keys = {};
+        _cleanup_(dropin_keys_done) DropinKeys keys = {};
         size_t old_size = 0;
         const Policy *p;
         int r;
@@ -181,7 +179,6 @@ int manager_remove_policy(Manager *m, const char *selector, bool runtime, char *
                 return -ENOENT;
         }
         r = dropin_parse(path, old, old_size, selector, &keys, ret_error);
-        dropin_keys_done(&keys);
         if (r < 0)
                 return r == -EBADMSG ? -EINVAL : r;
         r = config_load_overlay(m->config_file, m->conf_dirs, &(ConfigOverlay) { path, NULL }, &check, ret_error);
