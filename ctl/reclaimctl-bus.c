@@ -176,31 +176,111 @@ int read_field_table(sd_bus_message *m, const char *key, const DictField *fields
         return 0;
 }
 
+static int read_sources(sd_bus_message *m, PolicyRecord *p) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "a{ss}");
+        if (r < 0)
+                return r == -ENXIO ? -EBADMSG : r;
+        r = sd_bus_message_enter_container(m, 'a', "{ss}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "ss")) > 0) {
+                const ConfigKey *k;
+                const char *key, *origin;
+
+                r = sd_bus_message_read(m, "ss", &key, &origin);
+                if (r < 0)
+                        return r;
+                k = config_key_find(CONFIG_SECTION_POLICY, key);
+                if (k && !(k->flags & CONFIG_KEY_ALIAS))
+                        p->origin[k->field] = origin;
+                r = sd_bus_message_exit_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r >= 0)
+                p->have |= POLICY_HAVE_SOURCES;
+        return r < 0 ? r : 1;
+}
+
 static int policy_field(sd_bus_message *m, const char *key, void *userdata) {
         static const DictField fields[] = {
-                { "Cgroup",            "s", offsetof(PolicyRecord, cgroup),             POLICY_HAVE_CGROUP },
-                { "Weight",            "u", offsetof(PolicyRecord, weight),             POLICY_HAVE_WEIGHT },
-                { "MinPages",          "t", offsetof(PolicyRecord, min_pages),          POLICY_HAVE_MIN },
-                { "MaxPages",          "t", offsetof(PolicyRecord, max_pages),          POLICY_HAVE_MAX },
-                { "Protect",           "b", offsetof(PolicyRecord, protect),            POLICY_HAVE_PROTECT },
-                { "Action",            "s", offsetof(PolicyRecord, action),             POLICY_HAVE_ACTION },
-                { "PressureThreshold", "t", offsetof(PolicyRecord, pressure_threshold), POLICY_HAVE_THRESHOLD },
-                { "Source",            "s", offsetof(PolicyRecord, source),             POLICY_HAVE_SOURCE },
-                { "Runtime",           "b", offsetof(PolicyRecord, runtime),            POLICY_HAVE_RUNTIME },
+                { "Cgroup",  "s", offsetof(PolicyRecord, cgroup),  POLICY_HAVE_CGROUP },
+                { "Source",  "s", offsetof(PolicyRecord, source),  POLICY_HAVE_SOURCE },
+                { "Runtime", "b", offsetof(PolicyRecord, runtime), POLICY_HAVE_RUNTIME },
         };
         PolicyRecord *p = userdata;
+        const ConfigKey *k;
+        char sig[2] = {};
+        int r;
 
-        return read_field_table(m, key, fields, ELEMENTSOF(fields), p, &p->have);
+        if (streq_ptr(key, "Sources"))
+                return read_sources(m, p);
+        k = config_key_find(CONFIG_SECTION_POLICY, key);
+        if (!k || (k->flags & CONFIG_KEY_ALIAS))
+                return read_field_table(m, key, fields, ELEMENTSOF(fields), p, &p->have);
+
+        /* A policy key: its type is the key table's. */
+        sig[0] = config_key_bus_type(k);
+        switch (sig[0]) {
+        case 's':
+                r = read_variant(m, sig, &p->string[k->field]);
+                break;
+        case 'u': {
+                uint32_t u;
+                r = read_variant(m, sig, &u);
+                p->value[k->field] = u;
+                break;
+        }
+        case 'b': {
+                int b;
+                r = read_variant(m, sig, &b);
+                p->value[k->field] = b > 0;
+                break;
+        }
+        default:
+                r = read_variant(m, sig, &p->value[k->field]);
+        }
+        if (r < 0)
+                return r;
+        p->have_field |= UINT64_C(1) << k->field;
+        return 1;
+}
+
+/* The named members and their have bits, for status and list. */
+static void policy_record_name_fields(PolicyRecord *p) {
+        static const struct {
+                PolicyField field;
+                unsigned flag;
+        } named[] = {
+                { POLICY_WEIGHT,             POLICY_HAVE_WEIGHT },
+                { POLICY_MIN_PAGES,          POLICY_HAVE_MIN },
+                { POLICY_MAX_PAGES,          POLICY_HAVE_MAX },
+                { POLICY_PROTECT,            POLICY_HAVE_PROTECT },
+                { POLICY_ACTION,             POLICY_HAVE_ACTION },
+                { POLICY_PRESSURE_THRESHOLD, POLICY_HAVE_THRESHOLD },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(named); i++)
+                if (p->have_field & (UINT64_C(1) << named[i].field))
+                        p->have |= named[i].flag;
+        p->weight = (uint32_t) p->value[POLICY_WEIGHT];
+        p->min_pages = p->value[POLICY_MIN_PAGES];
+        p->max_pages = p->value[POLICY_MAX_PAGES];
+        p->protect = p->have & POLICY_HAVE_PROTECT ? (int) p->value[POLICY_PROTECT] : -1;
+        p->action = p->string[POLICY_ACTION];
+        p->pressure_threshold = p->value[POLICY_PRESSURE_THRESHOLD];
 }
 
 int read_policy(sd_bus_message *m, PolicyRecord *ret) {
-        PolicyRecord p = { .protect = -1, .runtime = -1 };
+        PolicyRecord p = { .runtime = -1 };
         int r;
 
         r = read_dict(m, policy_field, &p);
         if (r < 0)
                 return r;
-
+        policy_record_name_fields(&p);
         *ret = p;
         return 0;
 }

@@ -15,21 +15,23 @@
 #include "policy.h"   /* daemon/policy.h: reclaim_action_from_string() */
 #include "reclaimctl-util.h"
 
-const PolicyKey policy_keys[] = {
-        { "Weight",            'u', false },
-        { "MinPages",          't', false },
-        { "MaxPages",          't', false },
-        { "Protect",           'b', false },
-        { "Action",            's', false },
-        { "PressureThreshold", 't', true  },
-        {}
-};
+int policy_setting_check(const char *key, const char *value, const ConfigKey **ret_key, char **ret_error) {
+        const ConfigKey *k = config_key_find(CONFIG_SECTION_POLICY, key);
+        Policy scratch;
+        int r;
 
-const PolicyKey *policy_key_find(const char *name) {
-        for (const PolicyKey *k = policy_keys; k->name; k++)
-                if (strcmp(k->name, name) == 0)
-                        return k;
-        return NULL;
+        if (!k) {
+                if (asprintf(ret_error, "Unknown policy key '%s'; known keys are %s.", key,
+                             config_key_names(CONFIG_SECTION_POLICY)) < 0)
+                        *ret_error = NULL;
+                return -EINVAL;
+        }
+        policy_init_defaults(&scratch);
+        r = config_key_parse(k, value, NULL, &scratch, ret_error);
+        if (r < 0)
+                return r;
+        *ret_key = k;
+        return 0;
 }
 
 bool action_is_valid(const char *s) {
@@ -52,17 +54,7 @@ int parse_u32(const char *s, uint32_t *ret) {
 }
 
 char *format_timespan_usec(char *buf, size_t len, uint64_t usec) {
-        if (usec == 0)
-                snprintf(buf, len, "0");
-        else if (usec % UINT64_C(60000000) == 0 && usec >= UINT64_C(60000000))
-                snprintf(buf, len, "%" PRIu64 "min", usec / UINT64_C(60000000));
-        else if (usec % UINT64_C(1000000) == 0)
-                snprintf(buf, len, "%" PRIu64 "s", usec / UINT64_C(1000000));
-        else if (usec % UINT64_C(1000) == 0)
-                snprintf(buf, len, "%" PRIu64 "ms", usec / UINT64_C(1000));
-        else
-                snprintf(buf, len, "%" PRIu64 "us", usec);
-        return buf;
+        return format_timespan(buf, len, usec);
 }
 
 char *format_pages(char *buf, size_t len, uint64_t pages) {

@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "conf-keys.h"
+#include "kvm-reclaim.h"   /* daemon/conf-keys.h: the key table */
 #include "util.h"   /* daemon/util.h: parse_u64(), parse_bool(), _cleanup_, freep, TAKE_PTR */
 
 /* Exit codes scripts can trust; documented in kvm-reclaimctl(1). */
@@ -32,7 +34,7 @@ enum {
         EXIT_INVALID     = 5,   /* InvalidArgs from the daemon */
 };
 
-#define PAGE_SIZE_BYTES 4096ULL
+#define PAGE_SIZE_BYTES ((unsigned long long) KVM_RECLAIM_PAGE_SIZE)
 
 /* Parsers return 0 or a negative errno (-EINVAL bad syntax, -ERANGE overflow)
  * and never write *ret on failure. parse_u32() is the daemon's parse_u64()
@@ -40,22 +42,19 @@ enum {
 int parse_u32(const char *s, uint32_t *ret);
 /* Time spans: the daemon's parse_usec() (daemon/util.h). */
 
-/* "1500ms" style, the shortest exact form the parser reads back; "0" for 0. */
+/* "1500ms" style, the shortest exact form the parser reads back; "0" for 0
+ * (daemon/util.c's format_timespan()). */
 char *format_timespan_usec(char *buf, size_t len, uint64_t usec);
 /* "12345 (48.2 MiB)" */
 char *format_pages(char *buf, size_t len, uint64_t pages);
 /* "Tue 2024-05-07 10:00:00 UTC" from realtime µs */
 char *format_timestamp_usec(char *buf, size_t len, uint64_t usec);
 
-/* Policy keys SetPolicy accepts, with their D-Bus type character. */
-typedef struct PolicyKey {
-        const char *name;
-        char type;   /* 'u', 't', 'b', 's' */
-        bool timespan;
-} PolicyKey;
-
-const PolicyKey *policy_key_find(const char *name);
-extern const PolicyKey policy_keys[];
+/* "policy set KEY=VALUE": the key must be a policy key of the daemon's key
+ * table and the value parse as its config_key_parse() parses it (what
+ * needs the daemon's other settings, such as PressureWindow=, is checked
+ * by the daemon).  0, or -EINVAL with the reason in *ret_error. */
+int policy_setting_check(const char *key, const char *value, const ConfigKey **ret_key, char **ret_error);
 
 /* One of the actions the daemon knows (caches, zap, caches+zap). */
 bool action_is_valid(const char *s);

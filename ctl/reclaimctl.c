@@ -66,6 +66,7 @@ int oom(void) {
 enum {
         VERB_ALLOWS_RUNTIME = 1 << 0,
         VERB_ALLOWS_RECLAIM = 1 << 1,
+        VERB_OFFLINE        = 1 << 2,   /* never connects: run() gets a NULL bus */
 };
 
 typedef struct Verb {
@@ -89,12 +90,14 @@ static const Verb verbs[] = {
 };
 
 static const Verb policy_verbs[] = {
-        { "get",    "policy get CGROUP",    1, 1,  0, NULL, verb_policy_get },
+        { "get",    "policy get CGROUP|vm:NAME|uuid:UUID|VM",
+                                            1, 1,  0, check_policy_get, verb_policy_get },
         { "list",   "policy list",          0, 0,  0, NULL, verb_policy_list },
-        { "set",    "policy set CGROUP KEY=VALUE... [--runtime]",
+        { "set",    "policy set CGROUP|vm:NAME|uuid:UUID KEY=VALUE... [--runtime]",
                                             2, -1, VERB_ALLOWS_RUNTIME, check_policy_set, verb_policy_set },
-        { "remove", "policy remove CGROUP [--runtime]",
+        { "remove", "policy remove CGROUP|vm:NAME|uuid:UUID [--runtime]",
                                             1, 1,  VERB_ALLOWS_RUNTIME, NULL, verb_policy_remove },
+        { "keys",   "policy keys",          0, 0,  VERB_OFFLINE, NULL, verb_policy_keys },
         {}
 };
 
@@ -104,13 +107,17 @@ static void help(void) {
                "Commands:\n"
                "  status                       Show the daemon's state and the VM table\n"
                "  list                         List the VMs the daemon knows\n"
-               "  policy get CGROUP            Show the effective policy of a cgroup\n"
+               "  policy get CGROUP|SELECTOR|VM\n"
+               "                               Show an effective policy, each value with\n"
+               "                               where it comes from\n"
                "  policy list                  List all policies\n"
-               "  policy set CGROUP KEY=VALUE...\n"
-               "                               Set policy keys for exactly that cgroup\n"
-               "                               (Weight, MinPages, MaxPages, Protect, Action,\n"
-               "                               PressureThreshold)\n"
-               "  policy remove CGROUP         Remove a policy set with 'policy set'\n"
+               "  policy set CGROUP|SELECTOR KEY=VALUE...\n"
+               "                               Set policy keys for exactly that cgroup,\n"
+               "                               vm:NAME-GLOB or uuid:UUID; keys:\n"
+               "                               %s\n"
+               "  policy remove CGROUP|SELECTOR\n"
+               "                               Remove a policy set with 'policy set'\n"
+               "  policy keys                  List the keys 'policy set' takes\n"
                "  reclaim TARGET               Reclaim now from a VM id or a cgroup\n"
                "  reload                       Reload the configuration\n"
                "  monitor                      Print Reclaimed and PressureEvent signals\n"
@@ -129,7 +136,7 @@ static void help(void) {
                "Exit status: 0 success, 1 failure, 2 usage error, 3 daemon not running or\n"
                "unreachable, 4 access denied, 5 invalid argument.\n"
                "See the %s(1) man page for details.\n",
-               PROGRAM, PROGRAM);
+               PROGRAM, config_key_names(CONFIG_SECTION_POLICY), PROGRAM);
 }
 
 enum {
@@ -241,7 +248,7 @@ int main(int argc, char *argv[]) {
 
         if (strcmp(verb_name, "policy") == 0) {
                 if (n_args == 0)
-                        return usage_error("'policy' needs a subcommand: get, list, set or remove.");
+                        return usage_error("'policy' needs a subcommand: get, list, set, remove or keys.");
                 verb = find_verb(policy_verbs, args[0]);
                 if (!verb)
                         return usage_error("Unknown command 'policy %s'.", args[0]);
@@ -269,9 +276,11 @@ int main(int argc, char *argv[]) {
         }
 
         /* Everything the command line can get wrong is checked: now connect. */
-        r = connect_bus(&bus);
-        if (r != EXIT_OK)
-                return r;
+        if (!(verb->flags & VERB_OFFLINE)) {
+                r = connect_bus(&bus);
+                if (r != EXIT_OK)
+                        return r;
+        }
 
         r = verb->run(bus, n_args, args);
 

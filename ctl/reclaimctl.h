@@ -7,7 +7,7 @@
  *   reclaimctl.c          the command line, the verb tables, error lines and exit codes
  *   reclaimctl-bus.c      connecting, calling, failed calls, decoding the reply records
  *   reclaimctl-status.c   status, list
- *   reclaimctl-policy.c   policy get, list, set, remove
+ *   reclaimctl-policy.c   policy get, list, set, remove, keys
  *   reclaimctl-reclaim.c  reclaim, reload
  *   reclaimctl-monitor.c  monitor
  *   reclaimctl-table.c    human output: column tables, "label: value" lines
@@ -24,6 +24,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "conf-keys.h"   /* daemon/conf-keys.h: the key table */
 #include "reclaimctl-util.h"
 
 #define PROGRAM "kvm-reclaimctl"
@@ -61,6 +62,8 @@ int call(sd_bus *bus, const char *method, sd_bus_message **reply, const char *ty
 int call_failed(const char *method, const sd_bus_error *error, int r);
 int parse_failed(const char *method, int r);
 
+/* The have bits of a PolicyRecord: its own fields, and (for callers that
+ * name policy keys) one per key of the key table. */
 enum {
         POLICY_HAVE_CGROUP     = 1 << 0,
         POLICY_HAVE_WEIGHT     = 1 << 1,
@@ -71,22 +74,30 @@ enum {
         POLICY_HAVE_THRESHOLD  = 1 << 6,
         POLICY_HAVE_SOURCE     = 1 << 7,
         POLICY_HAVE_RUNTIME    = 1 << 8,
+        POLICY_HAVE_SOURCES    = 1 << 9,
 };
 
 /* A policy dict as the daemon sent it (docs/DBUS.md); 'have' says which
  * keys were there. Strings point into the reply message, which outlives
- * the record. */
+ * the record.  The policy keys are decoded from the daemon's key table
+ * (daemon/conf-keys.c): 'value' and 'string' by PolicyField, with
+ * 'have_field' bit 1 << field; the named members repeat the values of
+ * the keys that status and list show. */
 typedef struct PolicyRecord {
         unsigned have;
         const char *cgroup;
+        const char *source;
+        int runtime;
+        uint64_t have_field;
+        uint64_t value[_POLICY_FIELD_MAX];          /* 'u', 't', 'b' keys */
+        const char *string[_POLICY_FIELD_MAX];      /* 's' keys */
+        const char *origin[_POLICY_FIELD_MAX];      /* from "Sources" */
         uint32_t weight;
         uint64_t min_pages;
         uint64_t max_pages;
         int protect;
         const char *action;
         uint64_t pressure_threshold;
-        const char *source;
-        int runtime;
 } PolicyRecord;
 
 /* A VM record (susstttta{sv}), strings likewise in the reply. */
@@ -135,10 +146,13 @@ int verb_list(sd_bus *bus, int argc, char **argv);
 /* reclaimctl-policy.c */
 void json_policy(JsonWriter *j, const PolicyRecord *p, const char *fallback_cgroup);
 int check_policy_set(int argc, char **argv);
+int check_policy_get(int argc, char **argv);
 int verb_policy_get(sd_bus *bus, int argc, char **argv);
 int verb_policy_list(sd_bus *bus, int argc, char **argv);
 int verb_policy_set(sd_bus *bus, int argc, char **argv);
 int verb_policy_remove(sd_bus *bus, int argc, char **argv);
+/* Needs no daemon: 'bus' is NULL. */
+int verb_policy_keys(sd_bus *bus, int argc, char **argv);
 
 /* reclaimctl-reclaim.c */
 int check_reclaim(int argc, char **argv);

@@ -3,6 +3,10 @@
 
 #include <systemd/sd-bus.h>
 
+#include "policy.h"
+
+typedef struct Manager Manager;
+
 extern const sd_bus_vtable manager_vtable[];
 
 int bus_property_get_version(sd_bus *, const char *, const char *, const char *, sd_bus_message *, void *, sd_bus_error *);
@@ -24,3 +28,8 @@ int bus_method_set_policy(sd_bus_message *m, void *userdata, sd_bus_error *error
 int bus_method_remove_policy(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int bus_method_reclaim(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int bus_method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error);
+
+/* AccessDenied unless the caller's effective uid is 0 (bus-methods.c). */
+int bus_check_root(sd_bus_message *msg, sd_bus_error *error);
+/* A policy dict (docs/DBUS.md), from the key table (bus-policy.c). */
+int bus_append_policy(sd_bus_message *reply, const Manager *m, const Policy *p);

@@ -9,6 +9,9 @@
 #include "manager.h"
 #include "util.h"
 
+/* sysexits.h's EX_CONFIG, as systemd's exit status "CONFIG". */
+#define EXIT_CONFIG 78
+
 static const char *arg_config = KVM_RECLAIMD_CONF_FILE;
 static const char *arg_conf_dir = KVM_RECLAIMD_CONF_DIR;
 static const char *arg_runtime_conf_dir = KVM_RECLAIMD_RUN_CONF_DIR;
@@ -124,16 +127,8 @@ static int parse_argv(int argc, char *argv[]) {
 
 static int check_config(void) {
         char *const dirs[] = { (char *) arg_conf_dir, (char *) arg_runtime_conf_dir, NULL };
-        _cleanup_free_ char *err = NULL;
-        Config *c = NULL;
-        int r;
 
-        r = config_load(arg_config, dirs, &c, &err);
-        if (r < 0)
-                return log_error_errno(r, "%s", err ?: "cannot load configuration");
-        config_dump(c, stdout);
-        config_free(c);
-        return 0;
+        return config_check(arg_config, dirs, stdout);
 }
 
 int main(int argc, char *argv[]) {
@@ -165,7 +160,9 @@ int main(int argc, char *argv[]) {
                         },
                         &m);
         if (r < 0)
-                return EXIT_FAILURE;
+                /* A bad configuration stays bad on every restart: 78 tells
+                 * systemd not to retry (RestartPreventExitStatus=). */
+                return r == -EINVAL ? EXIT_CONFIG : EXIT_FAILURE;
         r = manager_start(m);
         if (r < 0)
                 return EXIT_FAILURE;

@@ -56,6 +56,10 @@ const Policy *manager_policy_for(const Manager *m, const char *cgroup) {
         return config_policy_for(m->config, cgroup);
 }
 
+const Policy *manager_policy_for_vm(const Manager *m, const Vm *v, Policy *buf) {
+        return config_policy_for_vm(m->config, v->cgroup, v->name, v->uuid, buf);
+}
+
 const char *manager_mode(const Manager *m) {
         return m->kernel_interface ? "active" : "monitor-only";
 }
@@ -151,7 +155,7 @@ static int manager_add_vm(Manager *m, const char *id) {
                 vm_free(v);
                 return -ENOMEM;
         }
-        r = vm_identity_read(m->proc_root, v->pid, &v->cgroup, &v->memcg_v1, &v->name);
+        r = vm_identity_read(m->proc_root, v->pid, &v->cgroup, &v->memcg_v1, &v->name, &v->uuid);
         if (r < 0)
                 log_debug_errno(r, "VM %s: cannot read /proc/%d/cgroup, treating as host-scoped: %m", id,
                                 (int) v->pid);
@@ -165,15 +169,16 @@ static int manager_add_vm(Manager *m, const char *id) {
                 vm_free(v);
                 return r;
         }
+        Policy buf;
+        const Policy *p = manager_policy_for_vm(m, v, &buf);
         if (v->counted)
                 log_info("VM %s appeared: name=%s cgroup=%s shadow=%llu cache=%llu policy=%s", id,
                          v->name ?: "-", v->cgroup ?: "-", (unsigned long long) v->shadow_pages,
-                         (unsigned long long) v->cache_pages, manager_policy_for(m, v->cgroup)->cgroup);
+                         (unsigned long long) v->cache_pages, p->cgroup);
         else
                 log_info("VM %s appeared: name=%s cgroup=%s (no MMU counters; cgroup sec_pagetables=%llu KiB) "
                          "policy=%s", id, v->name ?: "-", v->cgroup ?: "-",
-                         (unsigned long long) (v->cgroup_sec_pagetables / 1024),
-                         manager_policy_for(m, v->cgroup)->cgroup);
+                         (unsigned long long) (v->cgroup_sec_pagetables / 1024), p->cgroup);
         return 1;
 }
 

@@ -103,6 +103,9 @@ int manager_remove_policy(Manager *m, const char *cgroup, bool runtime, char **r
 char *manager_dropin_path(const Manager *m, const char *cgroup, bool runtime);
 
 const Policy *manager_policy_for(const Manager *m, const char *cgroup);
+/* A VM's policy: its cgroup's, with the vm:/uuid: policies that select it
+ * laid over (in 'buf' when there are any). */
+const Policy *manager_policy_for_vm(const Manager *m, const Vm *v, Policy *buf);
 const char *manager_mode(const Manager *m);
 const char *manager_mode_reason(const Manager *m);
 uint64_t manager_total_shadow(const Manager *m);

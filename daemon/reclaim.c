@@ -56,10 +56,11 @@ int manager_reclaim(Manager *m, const char *vm_id, const char *scope, uint64_t g
 
         for (size_t i = 0; i < m->vms.n; i++) {
                 Vm *v = m->vms.vms[i];
-                const Policy *p = manager_policy_for(m, v->cgroup);
+                const Policy *p;
 
                 if (!v->counted || !v->has_reclaim || (vm_id && strcmp(v->id, vm_id) != 0))
                         continue;
+                p = manager_policy_for_vm(m, v, &overrides[n]);
                 if (action != 0) {
                         /* A manual action replaces Action= but not the limits. */
                         overrides[n] = *p;

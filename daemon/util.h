@@ -48,10 +48,21 @@ int write_small_file(const char *path, const char *data);
 
 /* Strict unsigned decimal with optional trailing newline. */
 int parse_u64(const char *s, uint64_t *ret);
-/* A time span: a bare whole number is µs; else numbers with units (us,
- * µs, ms, s, min, h and their long forms), summed: "500ms", "1.5s",
- * "1min 30s". */
+/* A time span as systemd.time(7) writes it: numbers with units (us, µs,
+ * ms, s, min, h and their long forms), summed ("500ms", "1.5s", "1min 30s");
+ * a number alone is seconds.  -EINVAL for bad syntax, -ERANGE when the
+ * value does not fit 64 bits of microseconds. */
 int parse_usec(const char *s, uint64_t *ret);
+/* The shortest spelling parse_usec() reads back exactly: "0", "1500us",
+ * "100ms", "2s", "2min", "1h". */
+char *format_timespan(char *buf, size_t len, uint64_t usec);
+#define TIMESPAN_MAX 32
+/* Bytes, with an optional base-1024 suffix B, K, M, G, T, P or E, as
+ * systemd's MemoryMax= takes them ("4096", "512K", "1.5G"). */
+int parse_size(const char *s, uint64_t *ret);
+/* A percentage with at most two decimals, "20%", "12.5%", "0.01%", in
+ * hundredths of a percent (0..10000). */
+int parse_permyriad(const char *s, uint32_t *ret);
 int parse_bool(const char *s);
 const char *yes_no(bool b);
 

@@ -10,6 +10,7 @@ Vm *vm_free(Vm *v) {
                 return NULL;
         free(v->id);
         free(v->name);
+        free(v->uuid);
         free(v->cgroup);
         free(v->memcg_v1);
         free(v);

@@ -10,6 +10,7 @@ typedef struct Vm {
         char *id;                        /* debugfs dir name "<pid>-<fd>" */
         pid_t pid;
         char *name;                      /* machine or -name; NULL: show the pid */
+        char *uuid;                      /* machined's or -uuid, canonical; NULL if unknown */
         char *cgroup;                    /* cgroup2 path; NULL if unknown */
         char *memcg_v1;                  /* v1 memory path on hybrid hosts */
         uint64_t shadow_pages;

@@ -73,11 +73,12 @@ libs=(no)
 for l in "${libs[@]}"; do
         expect "$l" "list monitor policy reclaim reload status" kvm-reclaimctl ""
         expect "$l" "policy" kvm-reclaimctl po
-        expect "$l" "get list remove set" kvm-reclaimctl policy ""
+        expect "$l" "get keys list remove set" kvm-reclaimctl policy ""
         expect "$l" "--json" kvm-reclaimctl --js
-        expect "$l" "Action= MaxPages= MinPages= PressureThreshold= Protect= Weight=" \
+        # The keys come from "kvm-reclaimctl policy keys", the daemon's key table.
+        expect "$l" "Action= MaxMemory= MaxPages= MinMemory= MinPages= PressureThreshold= Protect= Weight=" \
                 kvm-reclaimctl policy set /machine.slice ""
-        expect "$l" "MaxPages= MinPages=" kvm-reclaimctl policy set /machine.slice M
+        expect "$l" "MaxMemory= MaxPages= MinMemory= MinPages=" kvm-reclaimctl policy set /machine.slice M
         expect "$l" "no yes" kvm-reclaimctl policy set /machine.slice Protect=
         expect "$l" "caches caches+zap" kvm-reclaimctl policy set /machine.slice Action=c
         expect "$l" "--runtime" kvm-reclaimctl policy set /machine.slice Weight=5 --ru

@@ -138,7 +138,7 @@ for args in "1 Weight u 0" "1 Weight u 10001" "1 Colour s blue" "1 Weight s heav
 	"2 MinPages t 100 MaxPages t 50" "2 Protect b true MaxPages t 50"; do
 	# shellcheck disable=SC2086
 	call SetPolicy 'sa{sv}b' "$TOP/a" $args false 2> "$TEST_TMP/err" && fail "SetPolicy accepted: $args"
-	expect_error "InvalidArgs\|out of range\|Unknown policy key\|must be of type\|not one of\|must not be below\|contradict" "$TEST_TMP/err"
+	expect_error "InvalidArgs\|out of range\|Unknown policy key\|must be of type\|not one of\|must not be below\|contradict\|not a number" "$TEST_TMP/err"
 done
 call SetPolicy 'sa{sv}b' "/a/../b" 1 Weight u 5 false 2> "$TEST_TMP/err" && fail "SetPolicy with .. accepted"
 expect_error "not an absolute cgroup path" "$TEST_TMP/err"

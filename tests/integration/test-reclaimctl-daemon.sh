@@ -168,7 +168,7 @@ json_eq 'sorted((v["Id"], v["Name"], v["ShadowPages"], v["CachePages"], v["Polic
 
 # --- policy list / get ---
 run 0 policy list
-out_line "CGROUP +WEIGHT +MIN +MAX +PROTECT +ACTION +THRESHOLD +SOURCE"
+out_line "CGROUP +WEIGHT +MINPAGES +MAXPAGES +PROTECT +ACTION +PRESSURETHRESHOLD +SOURCE"
 out_line "/ +100 +0 +- +no +caches\+zap +- +builtin"
 out_line "$TOP +200 +16 +- +no +caches\+zap +- +$(re "$TEST_TMP/main.conf")"
 run 0 policy list --json
@@ -176,17 +176,23 @@ json_eq '[(p["Cgroup"], p["Weight"], p["MinPages"], p["Source"]) for p in j]' \
 	"[('/', 100, 0, 'builtin'), ('$TOP', 200, 16, '$TEST_TMP/main.conf')]"
 run 0 policy get "$TOP/a"
 out_line "Effective policy for $TOP/a \(inherited from $TOP\):"
-out_line " +Weight: 200"
-out_line " +MinPages: $(re "$(pages 16)")"
-out_line " +MaxPages: 0 \(no cap\)"
-out_line " +Protect: no"
-out_line " +Action: caches\+zap"
-out_line " +PressureThreshold: 0 \(no per-cgroup trigger\)"
+# Each value with the line it comes from (issue 8, item 1).
+out_line " +Weight: 200 +$(re "$TEST_TMP/main.conf"):7"
+out_line " +MinPages: $(re "$(pages 16)") +$(re "$TEST_TMP/main.conf"):8"
+out_line " +MaxPages: 0 \(no cap\) +default"
+out_line " +Protect: no +default"
+out_line " +Action: caches\+zap +default"
+out_line " +PressureThreshold: 0 \(no per-cgroup trigger\) default"
 out_line " +Source: $(re "$TEST_TMP/main.conf")"
 run 0 policy get / --json
-json_eq 'j["Cgroup"], j["Source"], j["Weight"], j["Runtime"]' "/ builtin 100 False"
-run 5 policy get relative
-err_is "GetPolicy failed: 'relative' is not an absolute cgroup path without '.', '..' or '//'"
+json_eq 'j["Cgroup"], j["Source"], j["Weight"], j["Runtime"], j["Sources"]["Weight"]' "/ builtin 100 False default"
+run 0 policy get "$TOP/a" --json
+json_eq 'j["Sources"]["MinPages"]' "$TEST_TMP/main.conf:8"
+# A VM, by its id: its own policy.
+run 0 policy get "$A"
+out_line "Effective policy for VM alpha \($A\), from $TOP:"
+run 5 policy get "$TOP/../x"
+err_is "GetPolicy failed: '$TOP/../x' is not an absolute cgroup path without '.', '..', '//', a trailing '/' or control characters"
 
 # --- policy set / remove, --runtime: drop-ins in the right directory, live at once. ---
 run 0 policy set "$TOP/a" Weight=500 MinPages=1024 MaxPages=0 Protect=yes Action=caches \
@@ -201,7 +207,7 @@ json_eq 'j["Cgroup"], j["Weight"], j["MinPages"], j["MaxPages"], j["Protect"], j
 json_eq 'j["Source"]' "$RUN_DROPIN"
 run 0 policy get "$TOP/a/vm.scope"
 out_line "Effective policy for $TOP/a/vm.scope \(inherited from $TOP/a\):"
-out_line " +PressureThreshold: 50ms"
+out_line " +PressureThreshold: 50ms +drop-in $(re "$RUN_DROPIN"):[0-9]+"
 out_line " +Source: $(re "$RUN_DROPIN") \(runtime\)"
 run 0 policy list
 out_line "$TOP/a +500 +1024 +- +yes +caches +50ms +$(re "$RUN_DROPIN") \(runtime\)"
@@ -230,9 +236,15 @@ err_is "RemovePolicy failed: the policy for $TOP is defined in $TEST_TMP/main.co
 
 # Refused values: 5 when the daemon refuses them, 2 when they never leave
 # the command line; nothing written either way.
-run 5 policy set "$TOP" Weight=0
-err_is "SetPolicy failed: Weight=0 is out of range 1..10000"
+# The ctl checks each value with the daemon's own parser (the key table);
+# what depends on other settings is the daemon's to refuse.
+run 2 policy set "$TOP" Weight=0
+err_is "Invalid value '0' for Weight=: Weight=0 is out of range 1..10000. See 'kvm-reclaimctl --help'."
+run 5 policy set "$TOP" PressureThreshold=600ms
+err_is "SetPolicy failed: PressureThreshold=600ms must be below PressureWindow= (500ms): it is the stall time per window (thresholds and window are scaled together where the kernel needs 2 s windows), or give a percentage of the window such as 20%"
 run 5 policy set "$TOP/a" MinPages=100 MaxPages=50
+F="$TEST_TMP/conf.d/50-dbus-kvmr_2dctl_2d$$-a.conf"   # not written: the would-be file and line
+err_is "SetPolicy failed: $F:4: [Policy $TOP/a]: MaxPages= (50) must not be below MinPages= (100; MinPages= is drop-in $F:3)"
 run 5 policy set ../x Weight=5
 run 2 policy set "$TOP/a" Frob=1
 run 2 policy set "$TOP/a" Protect=maybe

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Policies that select VMs by what stays across restarts (issue 8, item 4):
+# libvirt's domain name (from the machine scope) and the UUID (from qemu's
+# -uuid), against the real daemon, real cgroups and the fake kernel.  A
+# vm: glob protects web-1 under a cgroup whose cap takes every other VM
+# down, and keeps protecting it after the domain restarts in a new scope
+# with a new ID and pid; a uuid: section beats the name, and what a VM
+# section does not set comes from the VM's cgroup policy.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dbus-lib.sh"
+cleanup() {
+	[ "$BASHPID" = "$$" ] || return 0
+	cleanup_all
+	dbus_lib_cleanup
+}
+trap cleanup EXIT
+
+command -v busctl >/dev/null || skip "busctl not installed"
+command -v dbus-daemon >/dev/null || skip "dbus-daemon not installed"
+require_cgroups
+mount_fake
+
+TOP=/kvmr-vmp-$$
+SCOPE1='machine-qemu\x2d1\x2dweb\x2d1.scope'
+SCOPE2='machine-qemu\x2d7\x2dweb\x2d1.scope'
+UUID_DB=5a1b2c3d-0000-4000-8000-00000000d00b
+make_cgroup "$TOP"
+make_cgroup "$TOP/$SCOPE1"
+make_cgroup "$TOP/$SCOPE2"
+make_cgroup "$TOP/other"
+VM=(sh -c 'trap "kill \$! 2>/dev/null; exit 0" TERM; sleep 600 & wait' qemu)
+spawn_in_cgroup "$TOP/$SCOPE1" "${VM[@]}" -name guest=web-1 -uuid 0a1b2c3d-0000-4000-8000-0000000000e1; PW=$SPAWNED_PID
+spawn_in_cgroup "$TOP/other" "${VM[@]}" -name guest=batch; PB=$SPAWNED_PID
+spawn_in_cgroup "$TOP/other" "${VM[@]}" -name guest=db -uuid "${UUID_DB^^}"; PD=$SPAWNED_PID
+fakekvm_add_vm "$FAKE" "$PW" 10 5000 0 1
+fakekvm_add_vm "$FAKE" "$PB" 11 5000 0 1
+fakekvm_add_vm "$FAKE" "$PD" 12 5000 0 1
+
+dbus_start_private || fail "no private bus"
+B=(busctl --address="$DBUS_TEST_ADDRESS")
+OBJ=(org.kvmreclaim1 /org/kvmreclaim1 org.kvmreclaim1.Manager)
+call() { "${B[@]}" call "${OBJ[@]}" "$@"; }
+# vm_value ID KEY: one key of a VM's policy dict, from GetVM.
+vm_value() { call GetVM s "$1" | grep -o "\"$2\" [a-z] \"\?[^\" ]*" | head -1 | cut -d' ' -f3 | tr -d '"'; }
+
+DBUS_FAKEKVM_DIR=$FAKE   # the fake mounted by lib.sh is the daemon's debugfs
+dbus_start_reclaimd "$KVM_RECLAIMD" \
+	"RefreshInterval=1s" "SystemPressureThreshold=450ms" \
+	"[Policy $TOP]" "Weight=200" "MaxPages=1000" \
+	"[Policy vm:web-*]" "Protect=yes" \
+	"[Policy vm:db]" "Weight=300" \
+	"[Policy uuid:${UUID_DB//-/}]" "Weight=9" || fail "the daemon did not start"
+
+# The name comes from the machine scope, the UUID from -uuid.
+W=$PW-10
+assert_eq "$(vm_value "$W" Cgroup)" "vm:web-*" "web-1's policy"
+assert_eq "$(vm_value "$W" Protect)" true "web-1 protected by name"
+assert_eq "$(vm_value "$W" Weight)" 200 "web-1's Weight, from $TOP"
+call GetVM s "$W" | grep -q "\"Weight\" \"inherited from $TOP " || fail "web-1's Weight is not shown as inherited from $TOP"
+# A UUID beats a name, in any spelling.
+assert_eq "$(vm_value "$PD-12" Cgroup)" "uuid:$UUID_DB" "db's policy"
+assert_eq "$(vm_value "$PD-12" Weight)" 9 "db's Weight, from its uuid: section"
+assert_eq "$(vm_value "$PB-11" Cgroup)" "$TOP" "batch's policy"
+
+# The cap takes batch and db down to 1000; protected web-1 is never written.
+for _ in $(seq 1 60); do
+	[ "$(fakekvm_get "$FAKE" "$PB-11" shadow)" = 1000 ] && [ "$(fakekvm_get "$FAKE" "$PD-12" shadow)" = 1000 ] && break
+	sleep 0.1
+done
+assert_eq "$(fakekvm_get "$FAKE" "$PB-11" shadow)" 1000 "batch after the cap"
+assert_eq "$(fakekvm_get "$FAKE" "$PD-12" shadow)" 1000 "db after the cap"
+call Reclaim sts "$TOP" 500 zap >/dev/null || fail "Reclaim on $TOP"
+call Reclaim sts "$W" 500 zap 2> "$TEST_TMP/err" && fail "Reclaim of protected web-1 succeeded"
+assert_eq "$(fakekvm_log "$FAKE" | grep -c "^$W ")" 0 "writes to web-1"
+
+# The domain restarts: new ID, new scope, new pid; the name stays, and so
+# does its protection.
+fakekvm_remove_vm "$FAKE" "$PW" 10
+kill "$PW"
+wait_for_vm_gone() { for _ in $(seq 1 50); do call GetVM s "$W" >/dev/null 2>&1 || return 0; sleep 0.1; done; return 1; }
+wait_for_vm_gone || fail "web-1's first run did not go away"
+spawn_in_cgroup "$TOP/$SCOPE2" "${VM[@]}" -name guest=web-1; PW2=$SPAWNED_PID
+fakekvm_add_vm "$FAKE" "$PW2" 10 5000 0 1
+W2=$PW2-10
+for _ in $(seq 1 50); do call GetVM s "$W2" >/dev/null 2>&1 && break; sleep 0.1; done
+assert_eq "$(vm_value "$W2" Cgroup)" "vm:web-*" "web-1's policy after the restart"
+assert_eq "$(vm_value "$W2" Protect)" true "web-1 protected after the restart"
+sleep 1.5   # a cap round
+assert_eq "$(fakekvm_log "$FAKE" | grep -c "^$W2 ")" 0 "writes to web-1 after the restart"
+echo "PASS"
