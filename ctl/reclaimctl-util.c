@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kvm-reclaim-bus.h"
 #include "policy.h"   /* daemon/policy.h: reclaim_action_from_string() */
 #include "reclaimctl-util.h"
 
@@ -93,7 +94,7 @@ int exit_code_from_bus_error(const char *name, int r) {
                 "org.freedesktop.DBus.Error.NoNetwork",
         };
         static const char *const denied[] = {
-                "org.freedesktop.DBus.Error.AccessDenied",
+                KVM_RECLAIM_BUS_ERROR_ACCESS_DENIED,
                 "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired",
                 "org.freedesktop.DBus.Error.AuthFailed",
         };
@@ -111,7 +112,7 @@ int exit_code_from_bus_error(const char *name, int r) {
                 for (size_t i = 0; i < ELEMENTSOF(denied); i++)
                         if (strcmp(name, denied[i]) == 0)
                                 return EXIT_ACCESS;
-                if (strcmp(name, "org.freedesktop.DBus.Error.InvalidArgs") == 0)
+                if (strcmp(name, KVM_RECLAIM_BUS_ERROR_INVALID_ARGS) == 0)
                         return EXIT_INVALID;
                 return EXIT_GENERIC;
         }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "kvm-reclaim.h"
 #include "util.h"   /* daemon/util.h: parse_u64(), parse_bool(), _cleanup_, freep, TAKE_PTR */
 
 /* Exit codes scripts can trust; documented in kvm-reclaimctl(1). */
@@ -32,7 +33,7 @@ enum {
         EXIT_INVALID     = 5,   /* InvalidArgs from the daemon */
 };
 
-#define PAGE_SIZE_BYTES 4096ULL
+#define PAGE_SIZE_BYTES ((uint64_t) KVM_RECLAIM_PAGE_SIZE)
 
 /* Parsers return 0 or a negative errno (-EINVAL bad syntax, -ERANGE overflow)
  * and never write *ret on failure. parse_u32() is the daemon's parse_u64()

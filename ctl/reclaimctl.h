@@ -24,13 +24,15 @@
 
 #include <systemd/sd-bus.h>
 
+#include "kvm-reclaim-bus.h"
 #include "reclaimctl-util.h"
 
 #define PROGRAM "kvm-reclaimctl"
 
-#define BUS_NAME      "org.kvmreclaim1"
-#define BUS_PATH      "/org/kvmreclaim1"
-#define BUS_INTERFACE "org.kvmreclaim1.Manager"
+/* The names come from include/kvm-reclaim-bus.h, shared with the daemon. */
+#define BUS_NAME      KVM_RECLAIM_BUS_NAME
+#define BUS_PATH      KVM_RECLAIM_BUS_PATH
+#define BUS_INTERFACE KVM_RECLAIM_BUS_IFACE
 
 /* ---- options (reclaimctl.c) ---- */
 

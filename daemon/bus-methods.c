@@ -7,12 +7,15 @@
 #include "bus-methods.h"
 #include "config.h"
 #include "kvm-reclaim.h"
+#include "kvm-reclaim-bus.h"
 #include "log.h"
 #include "manager.h"
 #include "util.h"
 
-#define ERR_INVALID_ARGS  "org.freedesktop.DBus.Error.InvalidArgs"
-#define ERR_ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
+#define ERR_INVALID_ARGS  KVM_RECLAIM_BUS_ERROR_INVALID_ARGS
+#define ERR_ACCESS_DENIED KVM_RECLAIM_BUS_ERROR_ACCESS_DENIED
+#define ERR_NOT_SUPPORTED KVM_RECLAIM_BUS_ERROR_NOT_SUPPORTED
+#define ERR_FAILED        KVM_RECLAIM_BUS_ERROR_FAILED
 
 /* Counts a read may show; a status loop then costs one recount a second. */
 #define READ_MAX_AGE_USEC (1 * USEC_PER_SEC)
@@ -276,7 +279,7 @@ int bus_method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 if (r == -EINVAL)
                         r = sd_bus_error_setf(error, ERR_INVALID_ARGS, "%s", err ?: "invalid policy");
                 else if (r < 0)
-                        r = sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "%s", err ?: strerror(-r));
+                        r = sd_bus_error_setf(error, ERR_FAILED, "%s", err ?: strerror(-r));
         }
         policy_done(&scratch);
         dropin_keys_done(&keys);
@@ -304,7 +307,7 @@ int bus_method_remove_policy(sd_bus_message *msg, void *userdata, sd_bus_error *
         if (r == -ENOENT || r == -EINVAL)
                 return sd_bus_error_setf(error, ERR_INVALID_ARGS, "%s", err ?: "no such policy");
         if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "%s", err ?: strerror(-r));
+                return sd_bus_error_setf(error, ERR_FAILED, "%s", err ?: strerror(-r));
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -351,7 +354,7 @@ int bus_method_reclaim(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                 vm_id = target;
         }
         if (!m->kernel_interface)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED, "Monitor-only mode: %s",
+                return sd_bus_error_setf(error, ERR_NOT_SUPPORTED, "Monitor-only mode: %s",
                                          manager_mode_reason(m));
         r = manager_reclaim(m, vm_id, scope, pages, action, "manual", &caches, &zapped);
         if (r < 0)
@@ -369,7 +372,7 @@ int bus_method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
                 return r;
         r = manager_reload(m, &err);
         if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Reload failed, old configuration kept: %s",
+                return sd_bus_error_setf(error, ERR_FAILED, "Reload failed, old configuration kept: %s",
                                          err ?: strerror(-r));
         return sd_bus_reply_method_return(msg, NULL);
 }

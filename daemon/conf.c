@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "kvm-reclaim.h"
 #include "log.h"
 #include "util.h"
 
@@ -28,7 +29,7 @@ Config *config_new_defaults(void) {
         if (!c)
                 return NULL;
         c->daemon = (DaemonSettings) {
-                .debugfs_dir = strdup("/sys/kernel/debug/kvm"),
+                .debugfs_dir = strdup(KVM_RECLAIM_DEBUGFS_DIR_DEFAULT),
                 .system_threshold_usec = 100 * USEC_PER_MSEC,
                 .window_usec = 500 * USEC_PER_MSEC,
                 .step_pages = 4096,
