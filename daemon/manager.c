@@ -138,7 +138,8 @@ static int vm_refresh(Manager *m, Vm *v) {
 }
 
 static int manager_add_vm(Manager *m, const char *id) {
-        Vm *v;
+        _cleanup_(vm_freep) Vm *v = NULL;
+        Vm *added;
         int fd, r;
 
         if (vm_table_find(&m->vms, id))
@@ -147,33 +148,31 @@ static int manager_add_vm(Manager *m, const char *id) {
         if (!v)
                 return -ENOMEM;
         v->id = strdup(id);
-        if (!v->id || kvmfs_parse_vm_dirname(id, &v->pid, &fd) < 0) {
-                vm_free(v);
+        if (!v->id)
                 return -ENOMEM;
-        }
+        r = kvmfs_parse_vm_dirname(id, &v->pid, &fd);
+        if (r < 0)
+                return r;
         r = vm_identity_read(m->proc_root, v->pid, &v->cgroup, &v->memcg_v1, &v->name);
         if (r < 0)
                 log_debug_errno(r, "VM %s: cannot read /proc/%d/cgroup, treating as host-scoped: %m", id,
                                 (int) v->pid);
         r = vm_refresh(m, v);
-        if (r == -ENOENT) {
-                vm_free(v); /* vanished while we looked: not worth a word */
-                return 0;
-        }
+        if (r == -ENOENT)
+                return 0; /* vanished while we looked: not worth a word */
         r = vm_table_add(&m->vms, v);
-        if (r < 0) {
-                vm_free(v);
+        if (r < 0)
                 return r;
-        }
-        if (v->counted)
+        added = TAKE_PTR(v); /* the table owns it now */
+        if (added->counted)
                 log_info("VM %s appeared: name=%s cgroup=%s shadow=%llu cache=%llu policy=%s", id,
-                         v->name ?: "-", v->cgroup ?: "-", (unsigned long long) v->shadow_pages,
-                         (unsigned long long) v->cache_pages, manager_policy_for(m, v->cgroup)->cgroup);
+                         added->name ?: "-", added->cgroup ?: "-", (unsigned long long) added->shadow_pages,
+                         (unsigned long long) added->cache_pages, manager_policy_for(m, added->cgroup)->cgroup);
         else
                 log_info("VM %s appeared: name=%s cgroup=%s (no MMU counters; cgroup sec_pagetables=%llu KiB) "
-                         "policy=%s", id, v->name ?: "-", v->cgroup ?: "-",
-                         (unsigned long long) (v->cgroup_sec_pagetables / 1024),
-                         manager_policy_for(m, v->cgroup)->cgroup);
+                         "policy=%s", id, added->name ?: "-", added->cgroup ?: "-",
+                         (unsigned long long) (added->cgroup_sec_pagetables / 1024),
+                         manager_policy_for(m, added->cgroup)->cgroup);
         return 1;
 }
 

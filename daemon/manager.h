@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "discovery.h"
 #include "pressure.h"
+#include "util.h"
 #include "vm.h"
 
 typedef enum BusMode {
@@ -72,9 +73,7 @@ typedef struct Manager {
 
 int manager_new(const ManagerOptions *o, Manager **ret);
 Manager *manager_free(Manager *m);
-static inline void manager_freep(Manager **m) {
-        manager_free(*m);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 /* Discovery, PSI triggers, the bus; then READY=1. */
 int manager_start(Manager *m);
 int manager_run(Manager *m);

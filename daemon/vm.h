@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util.h"
+
 typedef struct Vm {
         char *id;                        /* debugfs dir name "<pid>-<fd>" */
         pid_t pid;
@@ -23,6 +25,7 @@ typedef struct Vm {
 } Vm;
 
 Vm *vm_free(Vm *v);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Vm *, vm_free);
 
 /* All known VMs, sorted by id so lookups are O(log n) at 10,000 VMs. */
 typedef struct VmTable {
