@@ -79,7 +79,7 @@ int bus_method_list_vms(sd_bus_message *msg, void *userdata, sd_bus_error *error
         Manager *m = userdata;
         int r;
 
-        (void) manager_refresh_if_stale(m, READ_MAX_AGE_USEC);
+        (void) manager_recount_if_stale(m, READ_MAX_AGE_USEC);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
@@ -107,7 +107,7 @@ int bus_method_get_vm(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         r = sd_bus_message_read(msg, "s", &id);
         if (r < 0)
                 return r;
-        (void) manager_refresh_if_stale(m, READ_MAX_AGE_USEC);
+        (void) manager_recount_if_stale(m, READ_MAX_AGE_USEC);
         v = vm_table_find(&m->vms, id);
         if (!v)
                 return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM with id '%s'", id);
@@ -333,7 +333,7 @@ int bus_method_reclaim(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (action == RECLAIM_CACHES)
                 pages = UINT64_MAX; /* "caches" frees what is there */
 
-        (void) manager_refresh(m);
+        (void) manager_recount(m);
         if (target[0] == '/') {
                 /* "/" is the whole host, VMs of unknown cgroup included. */
                 bool host = strcmp(target, "/") == 0, any = host && m->vms.n > 0;

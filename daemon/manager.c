@@ -180,7 +180,7 @@ static int on_settle(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         m->settle_timer = sd_event_source_disable_unref(m->settle_timer);
-        (void) manager_refresh(m);
+        (void) manager_recount(m);
         return 0;
 }
 
@@ -242,13 +242,19 @@ static void on_rescanned(char **ids, size_t n, void *userdata) {
 
 static uint64_t now_usec(clockid_t c);
 
-int manager_refresh_if_stale(Manager *m, uint64_t max_age_usec) {
+int manager_recount_if_stale(Manager *m, uint64_t max_age_usec) {
         if (m->last_refresh_usec > 0 && now_usec(CLOCK_MONOTONIC) - m->last_refresh_usec < max_age_usec)
                 return 0;
-        return manager_refresh(m);
+        return manager_recount(m);
 }
 
-int manager_refresh(Manager *m) {
+int manager_enforce_caps(Manager *m) {
+        if (!m->kernel_interface || !config_has_caps(m->config))
+                return 0;
+        return manager_reclaim(m, NULL, NULL, 0, 0, "max-pages", NULL, NULL);
+}
+
+int manager_recount(Manager *m) {
         Vm *gone[64];
         size_t n_gone;
         int r;
@@ -267,9 +273,6 @@ int manager_refresh(Manager *m) {
         } while (n_gone == ELEMENTSOF(gone));
         m->last_refresh_usec = now_usec(CLOCK_MONOTONIC);
         manager_update_mode(m);
-
-        if (m->kernel_interface && config_has_caps(m->config))
-                (void) manager_reclaim(m, NULL, NULL, 0, 0, "max-pages", NULL, NULL);
         manager_update_status(m);
         bus_emit_changed(m);
         return 0;
@@ -322,7 +325,7 @@ static void on_pressure(PressureWatch *w, const PsiValues *psi, bool gone, void 
         if (asprintf(&reason, "pressure:%s", scope) < 0)
                 return;
         log_info("Memory pressure on %s: some avg10=%.2f full avg10=%.2f", scope, v.some.avg10, v.full.avg10);
-        (void) manager_refresh(m);
+        (void) manager_recount(m);
         (void) manager_reclaim(m, NULL, strcmp(scope, "host") == 0 ? NULL : scope, m->config->daemon.step_pages,
                                0, reason, &caches, &zapped);
         m->last_event_latency_usec = now_usec(CLOCK_MONOTONIC) - start;
@@ -396,7 +399,8 @@ static int manager_sync_pressure_watches(Manager *m) {
 static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
-        (void) manager_refresh(m);
+        (void) manager_recount(m);
+        (void) manager_enforce_caps(m);
         return sd_event_source_set_time_relative(s, m->config->daemon.refresh_usec);
 }
 
@@ -596,7 +600,8 @@ int manager_reload(Manager *m, char **ret_error) {
                         return log_error_errno(r, "Cannot follow VMs in %s: %m", m->kvm_dir);
         }
         log_info("Configuration reloaded: %zu policies.", m->config->n_policies);
-        (void) manager_refresh(m);
+        (void) manager_recount(m);
+        (void) manager_enforce_caps(m);
         return 0;
 }
 

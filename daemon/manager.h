@@ -78,11 +78,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 int manager_start(Manager *m);
 int manager_run(Manager *m);
 
-/* Re-reads every VM's counters, drops vanished VMs, enforces MaxPages=. */
-int manager_refresh(Manager *m);
+/* Counting never acts: re-reads every VM's counters and drops vanished
+ * VMs, and writes nothing to the kernel.  Reads (ListVMs, GetVM, open to
+ * every user) call only this. */
+int manager_recount(Manager *m);
 /* The same, unless the counts are younger than 'max_age_usec': D-Bus reads
  * on a host with thousands of VMs must not recount on every call. */
-int manager_refresh_if_stale(Manager *m, uint64_t max_age_usec);
+int manager_recount_if_stale(Manager *m, uint64_t max_age_usec);
+/* Enforcing acts: a MaxPages= round over every VM above its cap.  Called
+ * only by the cap timer, a reload and privileged D-Bus calls. */
+int manager_enforce_caps(Manager *m);
 
 /* Reclaim: 'vm_id' (one VM) or 'scope' (cgroup subtree, NULL = host).
  * 'action' 0 means each VM's own policy Action=.  Protect= and MinPages=
