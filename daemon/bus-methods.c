@@ -311,57 +311,6 @@ int bus_method_remove_policy(sd_bus_message *msg, void *userdata, sd_bus_error *
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-int bus_method_reclaim(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        const char *target, *action_str, *vm_id = NULL, *scope = NULL;
-        uint64_t pages, caches = 0, zapped = 0;
-        ReclaimAction action;
-        int r;
-
-        r = check_root(msg, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "sts", &target, &pages, &action_str);
-        if (r < 0)
-                return r;
-        if (reclaim_action_from_string(action_str, &action) < 0)
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "Action '%s' is not one of caches, zap, caches+zap",
-                                         action_str);
-        if ((action & RECLAIM_ZAP) && (pages == 0 || pages > KVM_RECLAIM_ZAP_MAX))
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "pages=%llu is out of range 1..%u for action %s",
-                                         (unsigned long long) pages, KVM_RECLAIM_ZAP_MAX, action_str);
-        if (action == RECLAIM_CACHES)
-                pages = UINT64_MAX; /* "caches" frees what is there */
-
-        (void) manager_recount(m);
-        if (target[0] == '/') {
-                /* "/" is the whole host, VMs of unknown cgroup included. */
-                bool host = strcmp(target, "/") == 0, any = host && m->vms.n > 0;
-                if (!cgroup_path_is_valid(target))
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "'%s' is not a valid cgroup path", target);
-                for (size_t i = 0; i < m->vms.n && !any; i++)
-                        any = cgroup_path_startswith(m->vms.vms[i]->cgroup, target);
-                if (!any)
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM in cgroup '%s'", target);
-                scope = host ? NULL : target;
-        } else {
-                Vm *v = vm_table_find(&m->vms, target);
-                if (!v)
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM with id '%s'", target);
-                if (manager_policy_for(m, v->cgroup)->protect)
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "VM %s is protected by the policy for %s",
-                                                 target, manager_policy_for(m, v->cgroup)->cgroup);
-                vm_id = target;
-        }
-        if (!m->kernel_interface)
-                return sd_bus_error_setf(error, ERR_NOT_SUPPORTED, "Monitor-only mode: %s",
-                                         manager_mode_reason(m));
-        r = manager_reclaim(m, vm_id, scope, pages, action, "manual", &caches, &zapped);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Reclaim failed: %s", strerror(-r));
-        return sd_bus_reply_method_return(msg, "tt", caches, zapped);
-}
-
 int bus_method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_free_ char *err = NULL;
@@ -371,9 +320,11 @@ int bus_method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         if (r < 0)
                 return r;
         r = manager_reload(m, &err);
-        if (r < 0)
+        if (r < 0) {
+                manager_log_reload_failure(err ?: strerror(-r));
                 return sd_bus_error_setf(error, ERR_FAILED, "Reload failed, old configuration kept: %s",
                                          err ?: strerror(-r));
+        }
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -394,6 +345,7 @@ DEFINE_GETTER(bus_property_get_shadow_pages, "t", manager_total_shadow(m))
 DEFINE_GETTER(bus_property_get_cache_pages, "t", manager_total_cache(m))
 DEFINE_GETTER(bus_property_get_reclaimed_cache, "t", m->reclaimed_cache_pages)
 DEFINE_GETTER(bus_property_get_reclaimed_shadow, "t", m->reclaimed_shadow_pages)
+DEFINE_GETTER(bus_property_get_dry_run, "b", (int) m->dry_run)
 
 int bus_property_get_last_event(sd_bus *bus, const char *path, const char *iface, const char *prop,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -401,4 +353,21 @@ int bus_property_get_last_event(sd_bus *bus, const char *path, const char *iface
 
         return sd_bus_message_append(reply, "(tsdd)", m->last_event_realtime_usec, m->last_event_scope ?: "",
                                      m->last_event_some_avg10, m->last_event_full_avg10);
+}
+
+/* For the handlers in other files (bus-reclaim.c, bus-dump.c). */
+int bus_check_root(sd_bus_message *msg, sd_bus_error *error) {
+        return check_root(msg, error);
+}
+
+int bus_append_policy(sd_bus_message *reply, const Manager *m, const Policy *p) {
+        return append_policy(reply, m, p);
+}
+
+int bus_append_vm(sd_bus_message *reply, const Manager *m, const Vm *v) {
+        return append_vm(reply, m, v);
+}
+
+int bus_read_setting(sd_bus_message *msg, const char *key, char *buf, size_t size, sd_bus_error *error) {
+        return read_setting(msg, key, buf, size, error);
 }

@@ -169,6 +169,10 @@ int discovery_rescan(Discovery *d) {
         return 0;
 }
 
+const char *discovery_dir(const Discovery *d) {
+        return d ? d->kvm_dir : NULL;
+}
+
 bool discovery_watching(const Discovery *d) {
         return d && d->dir_watch;
 }

@@ -28,6 +28,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Discovery *, discovery_free);
 int discovery_rescan(Discovery *d);
 /* Whether the kvm directory exists and is being watched. */
 bool discovery_watching(const Discovery *d);
+/* The kvm directory followed. */
+const char *discovery_dir(const Discovery *d);
 
 /* Lists VM dir names in 'kvm_dir' (pure listing, for tests and rescans). */
 int discovery_list(const char *kvm_dir, char ***ret, size_t *ret_n);
