@@ -322,7 +322,7 @@ int bus_method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         r = manager_reload(m, &err);
         if (r < 0) {
                 manager_log_reload_failure(err ?: strerror(-r));
-                return sd_bus_error_setf(error, ERR_FAILED, "Reload failed, old configuration kept: %s",
+                return sd_bus_error_setf(error, ERR_FAILED, "old configuration kept: %s",
                                          err ?: strerror(-r));
         }
         return sd_bus_reply_method_return(msg, NULL);

@@ -144,6 +144,19 @@ int bus_method_reclaim(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         return 1;
 }
 
+/* "/proc/self/fd/7:3: Weight=0 ..." -> "the settings for /x:3: Weight=0 ...":
+ * the caller gave settings, not a file. */
+static void name_settings_in_error(char **error, const char *path, const char *cgroup) {
+        char *at, *n;
+
+        if (!error || !*error || !(at = strstr(*error, path)))
+                return;
+        if (asprintf(&n, "%.*sthe settings for %s%s", (int) (at - *error), *error, cgroup, at + strlen(path)) < 0)
+                return;
+        free(*error);
+        *error = n;
+}
+
 /* The configuration in force with 'cgroups[i]' given 'keys[i]' as SetPolicy
  * would, read last: parsed and checked by conf.c like any file, written
  * nowhere. */
@@ -168,6 +181,8 @@ static int preview_config(Manager *m, char **cgroups, DropinKeys *keys, size_t n
                 }
                 snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
                 r = config_parse_file(c, path, ret_error);
+                if (r < 0)
+                        name_settings_in_error(ret_error, path, cgroups[i]);
         }
         if (r >= 0)
                 r = config_validate(c, ret_error);

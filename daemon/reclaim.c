@@ -76,19 +76,14 @@ void round_plan_done(RoundPlan *p) {
         *p = (RoundPlan) {};
 }
 
-static int add_note(RoundPlan *p, const char *vm, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int add_note(RoundPlan *p, const char *vm, const char *fmt, ...) {
-        ReclaimNote *n;
-        char *why = NULL, *id;
-        va_list ap;
-        int r;
+/* Notes say why, VM by VM, up to this many; the rest are counted in one
+ * last note, so a host of 10,000 VMs does not answer with 10,000 lines. */
+#define NOTES_MAX 64
 
-        va_start(ap, fmt);
-        r = vasprintf(&why, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        id = strdup(vm);
+static int push_note(RoundPlan *p, const char *vm, char *why) {
+        ReclaimNote *n;
+        char *id = strdup(vm);
+
         n = realloc(p->notes, (p->n_notes + 1) * sizeof(*n));
         if (!id || !n) {
                 free(why);
@@ -100,6 +95,36 @@ static int add_note(RoundPlan *p, const char *vm, const char *fmt, ...) {
         p->notes = n;
         p->notes[p->n_notes++] = (ReclaimNote) { .vm = id, .why = why };
         return 0;
+}
+
+static int add_note(RoundPlan *p, const char *vm, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int add_note(RoundPlan *p, const char *vm, const char *fmt, ...) {
+        char *why = NULL;
+        va_list ap;
+        int r;
+
+        if (p->n_notes >= NOTES_MAX) {
+                p->n_more_notes++;
+                return 0;
+        }
+        va_start(ap, fmt);
+        r = vasprintf(&why, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        return push_note(p, vm, why);
+}
+
+/* The count of the notes left out, as the last one ("" for the VM). */
+static int close_notes(RoundPlan *p) {
+        char *why;
+
+        if (p->n_more_notes == 0)
+                return 0;
+        if (asprintf(&why, "and %zu more VMs, not listed", p->n_more_notes) < 0)
+                return -ENOMEM;
+        p->n_more_notes = 0;
+        return push_note(p, "", why);
 }
 
 static bool zap_exhausted(const Vm *v) {
@@ -127,8 +152,9 @@ static int note_no_step(RoundPlan *p, RoundKind kind, const Vm *v, const Planner
                 return add_note(p, v->id, "within MaxPages=%llu (%llu shadow pages)",
                                 (unsigned long long) pol->max_pages, (unsigned long long) in->shadow_pages);
         }
+        /* Not needed: the goal was met by others; nothing to explain. */
         if (can_cache || can_zap)
-                return add_note(p, v->id, "not needed: the goal was met by other VMs");
+                return 0;
         if (exhausted)
                 return note_gave_nothing(p, v);
         if (pol->action & RECLAIM_ZAP)
@@ -228,6 +254,9 @@ int reclaim_plan(Manager *m, const Config *config, const ReclaimRequest *req, Ro
                         if (r < 0)
                                 return r;
                 }
+        r = close_notes(&p);
+        if (r < 0)
+                return r;
         *ret = p;
         p = (RoundPlan) {};
         return 0;
@@ -493,6 +522,7 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
         res.error = r->worker_error;
         for (size_t i = 0; i < r->n_out; i++)
                 apply_outcome(m, r, &r->out[i], &res);
+        (void) close_notes(&r->plan);
         res.notes = r->plan.notes;
         res.n_notes = r->plan.n_notes;
         round_finish(m, r, &res);

@@ -52,6 +52,7 @@ typedef struct RoundPlan {
         Plan plan;
         ReclaimNote *notes;
         size_t n_notes;
+        size_t n_more_notes;            /* beyond the cap, counted only */
 } RoundPlan;
 
 /* Plans 'req' with the VMs' counts as they are and the policies of

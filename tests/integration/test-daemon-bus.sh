@@ -173,9 +173,8 @@ sleep 0.5
 call Reclaim sts "$PA-10" 0 caches > "$TEST_TMP/out" || fail "Reclaim caches"
 assert_eq "$(cat "$TEST_TMP/out")" "tta(ss) 100 0 0" "caches of VM A"
 call Reclaim sts "$TOP/a" 1000 zap > "$TEST_TMP/out" || fail "Reclaim zap on a cgroup"
-# B, at its fair share, is not needed: the notes say so.
-assert_eq "$(cat "$TEST_TMP/out")" "tta(ss) 0 1000 1 \"$PB-11\" \"not needed: the goal was met by other VMs\"" \
-	"zap of cgroup a"
+# B, at its fair share, is not needed: nothing to note.
+assert_eq "$(cat "$TEST_TMP/out")" "tta(ss) 0 1000 0" "zap of cgroup a"
 call Reclaim sts "$PA-10" 0 zap 2> "$TEST_TMP/err" && fail "zap 0 accepted"
 expect_error "out of range" "$TEST_TMP/err"
 call Reclaim sts "/nowhere" 10 zap 2> "$TEST_TMP/err" && fail "reclaim of an empty cgroup accepted"

@@ -107,6 +107,10 @@ grep -q "^a(sssbtt)a(ss) 1 \"$S\" \"$PS\" \"$TOP/slow\" false 0 1000 1 \"$R\" \"
 as_nobody PlanReclaim 'stsa(sa{sv})' / 0 max-pages 1 "$TOP/slow" 2 MinPages t 100 MaxPages t 50 \
 	2>"$TEST_TMP/err" && fail "PlanReclaim took MaxPages below MinPages"
 grep -q "must not be below MinPages" "$TEST_TMP/err" || fail "PlanReclaim error: $(cat "$TEST_TMP/err")"
+as_nobody PlanReclaim 'stsa(sa{sv})' / 0 max-pages 1 "$TOP/slow" 1 Weight u 0 2>"$TEST_TMP/err" &&
+	fail "PlanReclaim took Weight=0"
+grep -q "the settings for $TOP/slow:3: Weight=0 is out of range" "$TEST_TMP/err" ||
+	fail "PlanReclaim error for Weight=0: $(cat "$TEST_TMP/err")"
 assert_eq "$(fakekvm_log "$FAKE" | wc -l)" "$BEFORE" "writes after PlanReclaim"
 echo "ok: PlanReclaim planned and wrote nothing"
 

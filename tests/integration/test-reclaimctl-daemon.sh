@@ -407,7 +407,7 @@ run 0 policy get "$TOP/b" --json
 json_eq 'j["Weight"], j["Source"]' "321 $TEST_TMP/conf.d/60-by-hand.conf"
 printf '[Policy %s]\nWeight=many\n' "$TOP/b" >"$TEST_TMP/conf.d/60-by-hand.conf"
 run 1 reload
-grep -q "^kvm-reclaimctl: Reload failed: Reload failed, old configuration kept: .*Weight=many" "$ERR" ||
+grep -q "^kvm-reclaimctl: Reload failed: old configuration kept: .*Weight=many" "$ERR" ||
 	fail "reload of a broken drop-in: $(cat "$ERR")"
 run 0 policy get "$TOP/b" --json
 json_eq 'j["Weight"]' 321
