@@ -492,11 +492,11 @@ static char *shrinker_state_file(const Manager *m) {
 
 static void shrinker_setup(Manager *m) {
         _cleanup_free_ char *state = shrinker_state_file(m);
-        bool disable = m->config->daemon.disable_kernel_shrinker && !m->dry_run;
+        bool disable = m->config->daemon.disable_kernel_shrinker;
         int r;
 
-        if (!state)
-                return;
+        if (!state || m->dry_run)
+                return; /* a dry run writes nothing, not even this */
         if (disable && mkdir(m->state_dir, 0755) < 0 && errno != EEXIST)
                 log_warning_errno(errno, "Cannot create %s: %m", m->state_dir);
         r = shrinker_start(m->shrinker_param, state, disable, &m->shrinker_saved);
