@@ -316,6 +316,7 @@ static int strcmp_ptr(const void *a, const void *b) {
 
 static void on_rescanned(char **ids, size_t n, void *userdata) {
         Manager *m = userdata;
+        bool added = false;
 
         /* Drop what is no longer listed, add what is new; sorted ids keep
          * this O(n log n) at 10,000 VMs. */
@@ -327,7 +328,11 @@ static void on_rescanned(char **ids, size_t n, void *userdata) {
                         vm_gone(m, id);
         }
         for (size_t k = 0; k < n; k++)
-                (void) manager_add_vm(m, ids[k]);
+                added |= manager_add_vm(m, ids[k]) > 0;
+        /* A directory that appears with its VMs (kvm loaded, debugfs
+         * mounted) may not have their files yet, as with inotify. */
+        if (added && m->event)
+                schedule_settle(m);
         manager_update_mode(m);
         (void) manager_sync_triggers(m);
         manager_update_status(m);
