@@ -6,13 +6,16 @@
 # series"; writes refused at open (EROFS here, EPERM under lockdown) are
 # probed again at each count, so a remount read-write is seen.  A kvm
 # directory that is missing at start and appears later is followed, and
-# the daemon turns active.  Mode and ModeReason are read over D-Bus.
+# the daemon turns active.  Refused at open (EPERM, what lockdown answers)
+# is said as such too.  Mode and ModeReason are read over D-Bus.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dbus-lib.sh"
 RO=""
 cleanup() {
 	[ "$BASHPID" = "$$" ] || return 0
 	[ -n "$RO" ] && umount "$RO" 2>/dev/null
+	# An immutable file would keep the temp directory from going.
+	chattr -i "$TEST_TMP"/locked/*/mmu_reclaim 2>/dev/null
 	cleanup_all
 	dbus_lib_cleanup
 }
@@ -82,4 +85,26 @@ done
 assert_eq "$(prop Mode)" 's "active"' "Mode once the kvm directory appeared"
 echo "ok: a kvm directory that appears later is followed: active"
 stop_daemon || fail "unclean exit"
+
+# --- Refused at open (EPERM), as kernel lockdown refuses writable debugfs
+# files: an immutable mmu_reclaim gives the same errno to root. ---
+LOCKED=$TEST_TMP/locked
+mkdir -p "$LOCKED/$P-12"
+echo 100 >"$LOCKED/$P-12/mmu_shadow_pages"
+echo 0 >"$LOCKED/$P-12/mmu_cache_pages"
+: >"$LOCKED/$P-12/mmu_reclaim"
+if chattr +i "$LOCKED/$P-12/mmu_reclaim" 2>/dev/null; then
+	start_daemon "${ARGS[@]}" --debugfs-dir="$LOCKED"
+	dbus_wait_for_name org.kvmreclaim1 || fail "no name"
+	assert_eq "$(prop Mode)" 's "monitor-only"' "Mode with mmu_reclaim refused at open"
+	prop ModeReason | grep -q "refused (EPERM): kernel lockdown" || fail "ModeReason for EPERM: $(prop ModeReason)"
+	chattr -i "$LOCKED/$P-12/mmu_reclaim"
+	sleep 1.1
+	busctl --address="$DBUS_TEST_ADDRESS" call "${OBJ[@]}" ListVMs >/dev/null || fail "ListVMs"
+	assert_eq "$(prop Mode)" 's "active"' "Mode once writes are allowed again"
+	echo "ok: refused at open (EPERM): monitor-only, said as lockdown; allowed again: active"
+	stop_daemon || fail "unclean exit"
+else
+	echo "note: no immutable files on this file system: EPERM not tested"
+fi
 echo "PASS"
