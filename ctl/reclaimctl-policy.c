@@ -300,20 +300,14 @@ int check_policy_get(int argc, char **argv) {
         return EXIT_OK;
 }
 
-int verb_policy_set(sd_bus *bus, int argc, char **argv) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r;
+/* "SELECTOR KEY=VALUE..." as SetPolicy's (s a{sv}).  Validation happened
+ * in check_policy_set() before we connected; values go as the file spells
+ * them, so "20%" and "1G" stay so. */
+static int append_policy_args(sd_bus_message *m, int argc, char **argv) {
+        int r = sd_bus_message_append(m, "s", argv[0]);
 
-        r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, BUS_PATH, BUS_INTERFACE, "SetPolicy");
-        if (r < 0)
-                return oom();
-
-        r = sd_bus_message_append(m, "s", argv[0]);
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', "{sv}");
-        /* Validation happened in check_policy_set() before we connected;
-         * values go as the file spells them, so "20%" and "1G" stay so. */
         for (int i = 1; r >= 0 && i < argc; i++) {
                 const ConfigKey *k;
                 const char *v;
@@ -323,6 +317,51 @@ int verb_policy_set(sd_bus *bus, int argc, char **argv) {
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
+        return r;
+}
+
+typedef struct PolicyArgs {
+        int argc;
+        char **argv;
+} PolicyArgs;
+
+static int add_policy_record(sd_bus_message *m, void *userdata) {
+        const PolicyArgs *a = userdata;
+        int r = sd_bus_message_open_container(m, 'r', "sa{sv}");
+
+        if (r >= 0)
+                r = append_policy_args(m, a->argc, a->argv);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+/* What the change would do at once (the MaxPages= round it starts) and at
+ * the next memory pressure on the host, from the daemon's own planner. */
+static int policy_set_dry_run(sd_bus *bus, int argc, char **argv) {
+        PolicyArgs a = { argc, argv };
+        int r;
+
+        r = print_plan(bus, "/", "max-pages", add_policy_record, &a, "At once (MaxPages=)");
+        if (r != EXIT_OK || arg_json)
+                return r;
+        putchar('\n');
+        return print_plan(bus, "/", "", add_policy_record, &a, "At the next pressure on the host");
+}
+
+int verb_policy_set(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        if (arg_dry_run)
+                return policy_set_dry_run(bus, argc, argv);
+
+        r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, BUS_PATH, BUS_INTERFACE, "SetPolicy");
+        if (r < 0)
+                return oom();
+
+        r = append_policy_args(m, argc, argv);
         if (r >= 0)
                 r = sd_bus_message_append(m, "b", (int) arg_runtime);
         if (r < 0)

@@ -28,6 +28,7 @@
 
 bool arg_json = false;
 bool arg_user = false;
+bool arg_dry_run = false;
 bool arg_runtime = false;
 const char *arg_bus_address = NULL;
 bool arg_pages_set = false;
@@ -67,6 +68,7 @@ enum {
         VERB_ALLOWS_RUNTIME = 1 << 0,
         VERB_ALLOWS_RECLAIM = 1 << 1,
         VERB_OFFLINE        = 1 << 2,   /* never connects: run() gets a NULL bus */
+        VERB_ALLOWS_DRY_RUN = 1 << 3,
 };
 
 typedef struct Verb {
@@ -82,10 +84,11 @@ typedef struct Verb {
 static const Verb verbs[] = {
         { "status",  "status",  0, 0, 0, NULL, verb_status },
         { "list",    "list",    0, 0, 0, NULL, verb_list },
-        { "reclaim", "reclaim TARGET [--pages=N] [--action=ACTION]",
-                                1, 1, VERB_ALLOWS_RECLAIM, check_reclaim, verb_reclaim },
+        { "reclaim", "reclaim TARGET [--pages=N] [--action=ACTION] [--dry-run]",
+                                1, 1, VERB_ALLOWS_RECLAIM | VERB_ALLOWS_DRY_RUN, check_reclaim, verb_reclaim },
         { "reload",  "reload",  0, 0, 0, NULL, verb_reload },
         { "monitor", "monitor", 0, 0, 0, NULL, verb_monitor },
+        { "dump",    "dump",    0, 0, 0, NULL, verb_dump },
         {}
 };
 
@@ -93,8 +96,9 @@ static const Verb policy_verbs[] = {
         { "get",    "policy get CGROUP|vm:NAME|uuid:UUID|VM",
                                             1, 1,  0, check_policy_get, verb_policy_get },
         { "list",   "policy list",          0, 0,  0, NULL, verb_policy_list },
-        { "set",    "policy set CGROUP|vm:NAME|uuid:UUID KEY=VALUE... [--runtime]",
-                                            2, -1, VERB_ALLOWS_RUNTIME, check_policy_set, verb_policy_set },
+        { "set",    "policy set CGROUP|vm:NAME|uuid:UUID KEY=VALUE... [--runtime] [--dry-run]",
+                                            2, -1, VERB_ALLOWS_RUNTIME | VERB_ALLOWS_DRY_RUN, check_policy_set,
+                                            verb_policy_set },
         { "remove", "policy remove CGROUP|vm:NAME|uuid:UUID [--runtime]",
                                             1, 1,  VERB_ALLOWS_RUNTIME, NULL, verb_policy_remove },
         { "keys",   "policy keys",          0, 0,  VERB_OFFLINE, NULL, verb_policy_keys },
@@ -121,18 +125,21 @@ static void help(void) {
                "  reclaim TARGET               Reclaim now from a VM id or a cgroup\n"
                "  reload                       Reload the configuration\n"
                "  monitor                      Print Reclaimed and PressureEvent signals\n"
-               "                               as they come, until interrupted\n\n"
+               "                               as they come, until interrupted\n"
+               "  dump                         Everything the daemon knows, in one snapshot\n\n"
                "Options:\n"
                "  -h --help                    Show this help\n"
                "     --version                 Show the package version\n"
-               "     --json                    Print JSON instead of tables\n"
+               "     --json[=FORMAT]           Print JSON instead of tables: short (one\n"
+               "                               line, the default), pretty or off\n"
                "     --user                    Talk to the daemon on the user bus\n"
                "     --bus-address=ADDRESS     Talk to the daemon on this bus\n"
                "     --no-pager                Accepted for compatibility; never pages\n"
                "     --runtime                 policy set/remove: only until reboot\n"
                "                               (/run/kvm-reclaimd/conf.d)\n"
                "     --pages=N                 reclaim: the goal in 4 KiB pages\n"
-               "     --action=ACTION           reclaim: caches, zap or caches+zap\n\n"
+               "     --action=ACTION           reclaim: caches, zap or caches+zap\n"
+               "     --dry-run                 reclaim, policy set: print the daemon's plan, change nothing\n\n"
                "Exit status: 0 success, 1 failure, 2 usage error, 3 daemon not running or\n"
                "unreachable, 4 access denied, 5 invalid argument.\n"
                "See the %s(1) man page for details.\n",
@@ -149,6 +156,7 @@ enum {
         ARG_RUNTIME,
         ARG_PAGES,
         ARG_ACTION,
+        ARG_DRY_RUN,
 };
 
 /* Returns -1 to go on, or an exit code. */
@@ -156,7 +164,7 @@ static int parse_argv(int argc, char *argv[], bool *have_reclaim_opts) {
         static const struct option options[] = {
                 { "help",        no_argument,       NULL, 'h'             },
                 { "version",     no_argument,       NULL, ARG_VERSION     },
-                { "json",        no_argument,       NULL, ARG_JSON        },
+                { "json",        optional_argument, NULL, ARG_JSON        },
                 { "user",        no_argument,       NULL, ARG_USER        },
                 { "system",      no_argument,       NULL, ARG_SYSTEM      },
                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
@@ -164,6 +172,7 @@ static int parse_argv(int argc, char *argv[], bool *have_reclaim_opts) {
                 { "runtime",     no_argument,       NULL, ARG_RUNTIME     },
                 { "pages",       required_argument, NULL, ARG_PAGES       },
                 { "action",      required_argument, NULL, ARG_ACTION      },
+                { "dry-run",     no_argument,       NULL, ARG_DRY_RUN     },
                 {}
         };
         int c, r;
@@ -178,7 +187,12 @@ static int parse_argv(int argc, char *argv[], bool *have_reclaim_opts) {
                         printf("%s %s\n", PROGRAM, PACKAGE_VERSION);
                         return EXIT_OK;
                 case ARG_JSON:
-                        arg_json = true;
+                        /* As systemd's tools: --json alone is short. */
+                        r = optarg ? json_format_from_string(optarg) : JSON_SHORT;
+                        if (r < 0)
+                                return usage_error("Invalid --json '%s': expected short, pretty or off.", optarg);
+                        json_output_format = r;
+                        arg_json = r != JSON_OFF;
                         break;
                 case ARG_USER:
                         arg_user = true;
@@ -206,6 +220,9 @@ static int parse_argv(int argc, char *argv[], bool *have_reclaim_opts) {
                 case ARG_ACTION:
                         arg_action = optarg;
                         *have_reclaim_opts = true;
+                        break;
+                case ARG_DRY_RUN:
+                        arg_dry_run = true;
                         break;
                 case ':':
                         return usage_error("Option '%s' needs an argument.", argv[optind - 1]);
@@ -268,6 +285,8 @@ int main(int argc, char *argv[]) {
                 return usage_error("--runtime only goes with 'policy set' and 'policy remove'.");
         if (have_reclaim_opts && !(verb->flags & VERB_ALLOWS_RECLAIM))
                 return usage_error("--pages and --action only go with 'reclaim'.");
+        if (arg_dry_run && !(verb->flags & VERB_ALLOWS_DRY_RUN))
+                return usage_error("--dry-run only goes with 'reclaim' and 'policy set'.");
 
         if (verb->check) {
                 r = verb->check(n_args, args);

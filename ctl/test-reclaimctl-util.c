@@ -208,6 +208,14 @@ static void test_exit_codes(void **state) {
                         fail_msg("exit code for %s/%d = %d, expected %d",
                                  cases[i].name ?: "(none)", cases[i].r, code, cases[i].code);
         }
+
+        /* Not reaching the bus is 3 whatever the reason: --user without a
+         * session bus gives ENOMEDIUM, a refused socket EACCES. */
+        assert_int_equal(exit_code_from_connect_errno(-ENOMEDIUM), EXIT_UNREACHABLE);
+        assert_int_equal(exit_code_from_connect_errno(-EACCES), EXIT_UNREACHABLE);
+        assert_int_equal(exit_code_from_connect_errno(-ENOENT), EXIT_UNREACHABLE);
+        assert_int_equal(exit_code_from_connect_errno(-EINVAL), EXIT_UNREACHABLE);
+        assert_int_equal(exit_code_from_connect_errno(-ENOMEM), EXIT_GENERIC);
 }
 
 static char *json_of(void (*fn)(JsonWriter *j)) {
@@ -260,11 +268,23 @@ static void write_pairs(JsonWriter *j) {
         json_end_object(j);
 }
 
+static void write_path(JsonWriter *j) {
+        json_begin_object(j);
+        json_pair_str(j, "Cgroup", "/machine.slice/a");
+        json_key(j, "List");
+        json_begin_array(j);
+        json_u64(j, 1);
+        json_u64(j, 2);
+        json_end_array(j);
+        json_end_object(j);
+}
+
 static void test_json(void **state) {
         char *s;
 
+        /* json-c escapes what JSON requires (DEL needs none). */
         s = json_of(write_nested);
-        assert_string_equal(s, "{\"a\":1,\"s\":\"q\\\"b\\\\n\\n\\t\\u0001\\u007f é\","
+        assert_string_equal(s, "{\"a\":1,\"s\":\"q\\\"b\\\\n\\n\\t\\u0001\x7f é\","
                                "\"list\":[true,null,12.34,{},[]],\"neg\":-5,\"nan\":null}\n");
         free(s);
 
@@ -275,6 +295,24 @@ static void test_json(void **state) {
         s = json_of(write_pairs);
         assert_string_equal(s, "{\"s\":\"a\\\"b\",\"u\":18446744073709551615,\"b\":false,\"d\":0.25}\n");
         free(s);
+
+        /* --json=pretty: the same value, indented; paths keep their slashes. */
+        json_output_format = JSON_PRETTY;
+        s = json_of(write_path);
+        json_output_format = JSON_SHORT;
+        assert_string_equal(s, "{\n  \"Cgroup\": \"/machine.slice/a\",\n  \"List\": [\n    1,\n    2\n  ]\n}\n");
+        free(s);
+        s = json_of(write_path);
+        assert_string_equal(s, "{\"Cgroup\":\"/machine.slice/a\",\"List\":[1,2]}\n");
+        free(s);
+}
+
+static void test_json_format(void **state) {
+        assert_int_equal(json_format_from_string("short"), JSON_SHORT);
+        assert_int_equal(json_format_from_string("pretty"), JSON_PRETTY);
+        assert_int_equal(json_format_from_string("off"), JSON_OFF);
+        assert_int_equal(json_format_from_string("Pretty"), -EINVAL);
+        assert_int_equal(json_format_from_string(""), -EINVAL);
 }
 
 static void test_format_pages(void **state) {
@@ -294,6 +332,7 @@ int main(void) {
                 cmocka_unit_test(test_policy_settings),
                 cmocka_unit_test(test_exit_codes),
                 cmocka_unit_test(test_json),
+                cmocka_unit_test(test_json_format),
                 cmocka_unit_test(test_format_pages),
         };
 

@@ -7,12 +7,16 @@
 #include "bus-methods.h"
 #include "config.h"
 #include "kvm-reclaim.h"
+#include "kvm-reclaim-bus.h"
 #include "log.h"
 #include "manager.h"
 #include "util.h"
+#include "vm-identity.h"
 
-#define ERR_INVALID_ARGS  "org.freedesktop.DBus.Error.InvalidArgs"
-#define ERR_ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
+#define ERR_INVALID_ARGS  KVM_RECLAIM_BUS_ERROR_INVALID_ARGS
+#define ERR_ACCESS_DENIED KVM_RECLAIM_BUS_ERROR_ACCESS_DENIED
+#define ERR_NOT_SUPPORTED KVM_RECLAIM_BUS_ERROR_NOT_SUPPORTED
+#define ERR_FAILED        KVM_RECLAIM_BUS_ERROR_FAILED
 
 /* Counts a read may show; a status loop then costs one recount a second. */
 #define READ_MAX_AGE_USEC (1 * USEC_PER_SEC)
@@ -37,7 +41,7 @@ int bus_check_root(sd_bus_message *msg, sd_bus_error *error) {
         return 0;
 }
 
-static int append_vm(sd_bus_message *reply, const Manager *m, const Vm *v) {
+int bus_append_vm(sd_bus_message *reply, const Manager *m, const Vm *v) {
         char pidname[16];
         Policy buf;
         int r;
@@ -62,7 +66,7 @@ int bus_method_list_vms(sd_bus_message *msg, void *userdata, sd_bus_error *error
         Manager *m = userdata;
         int r;
 
-        (void) manager_refresh_if_stale(m, READ_MAX_AGE_USEC);
+        (void) manager_recount_if_stale(m, READ_MAX_AGE_USEC);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
@@ -70,7 +74,7 @@ int bus_method_list_vms(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
         for (size_t i = 0; i < m->vms.n; i++) {
-                r = append_vm(reply, m, m->vms.vms[i]);
+                r = bus_append_vm(reply, m, m->vms.vms[i]);
                 if (r < 0)
                         return r;
         }
@@ -90,70 +94,19 @@ int bus_method_get_vm(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         r = sd_bus_message_read(msg, "s", &id);
         if (r < 0)
                 return r;
-        (void) manager_refresh_if_stale(m, READ_MAX_AGE_USEC);
-        v = vm_table_find(&m->vms, id);
-        if (!v)
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM with id '%s'", id);
+        (void) manager_recount_if_stale(m, READ_MAX_AGE_USEC);
+        r = vm_table_lookup(&m->vms, id, &v);
+        if (r == -ENOTUNIQ)
+                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "Several VMs are named '%s'; give the VM id", id);
+        if (r < 0)
+                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM with id or name '%s'", id);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = append_vm(reply, m, v);
+        r = bus_append_vm(reply, m, v);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
-}
-
-int bus_method_reclaim(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        const char *target, *action_str, *vm_id = NULL, *scope = NULL;
-        uint64_t pages, caches = 0, zapped = 0;
-        ReclaimAction action;
-        int r;
-
-        r = bus_check_root(msg, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "sts", &target, &pages, &action_str);
-        if (r < 0)
-                return r;
-        if (reclaim_action_from_string(action_str, &action) < 0)
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "Action '%s' is not one of caches, zap, caches+zap",
-                                         action_str);
-        if ((action & RECLAIM_ZAP) && (pages == 0 || pages > KVM_RECLAIM_ZAP_MAX))
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "pages=%llu is out of range 1..%u for action %s",
-                                         (unsigned long long) pages, KVM_RECLAIM_ZAP_MAX, action_str);
-        if (action == RECLAIM_CACHES)
-                pages = UINT64_MAX; /* "caches" frees what is there */
-
-        (void) manager_refresh(m);
-        if (target[0] == '/') {
-                /* "/" is the whole host, VMs of unknown cgroup included. */
-                bool host = strcmp(target, "/") == 0, any = host && m->vms.n > 0;
-                if (!cgroup_path_is_valid(target))
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "'%s' is not a valid cgroup path", target);
-                for (size_t i = 0; i < m->vms.n && !any; i++)
-                        any = cgroup_path_startswith(m->vms.vms[i]->cgroup, target);
-                if (!any)
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM in cgroup '%s'", target);
-                scope = host ? NULL : target;
-        } else {
-                Vm *v = vm_table_find(&m->vms, target);
-                if (!v)
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM with id '%s'", target);
-                Policy buf;
-                const Policy *p = manager_policy_for_vm(m, v, &buf);
-                if (p->protect)
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "VM %s is protected by the policy for %s",
-                                                 target, p->cgroup);
-                vm_id = target;
-        }
-        if (!m->kernel_interface)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED, "Monitor-only mode: %s",
-                                         manager_mode_reason(m));
-        r = manager_reclaim(m, vm_id, scope, pages, action, "manual", &caches, &zapped);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Reclaim failed: %s", strerror(-r));
-        return sd_bus_reply_method_return(msg, "tt", caches, zapped);
 }
 
 int bus_method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -165,9 +118,11 @@ int bus_method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         if (r < 0)
                 return r;
         r = manager_reload(m, &err);
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Reload failed, old configuration kept: %s",
+        if (r < 0) {
+                manager_log_reload_failure(err ?: strerror(-r));
+                return sd_bus_error_setf(error, ERR_FAILED, "old configuration kept: %s",
                                          err ?: strerror(-r));
+        }
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -188,6 +143,7 @@ DEFINE_GETTER(bus_property_get_shadow_pages, "t", manager_total_shadow(m))
 DEFINE_GETTER(bus_property_get_cache_pages, "t", manager_total_cache(m))
 DEFINE_GETTER(bus_property_get_reclaimed_cache, "t", m->reclaimed_cache_pages)
 DEFINE_GETTER(bus_property_get_reclaimed_shadow, "t", m->reclaimed_shadow_pages)
+DEFINE_GETTER(bus_property_get_dry_run, "b", (int) m->dry_run)
 
 int bus_property_get_last_event(sd_bus *bus, const char *path, const char *iface, const char *prop,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {

@@ -132,7 +132,7 @@ int bus_method_list_policies(sd_bus_message *msg, void *userdata, sd_bus_error *
 }
 
 /* The selector argument, checked and in its canonical spelling. */
-static int read_selector(sd_bus_message *msg, char **ret, sd_bus_error *error) {
+int bus_read_selector(sd_bus_message *msg, char **ret, sd_bus_error *error) {
         _cleanup_free_ char *err = NULL;
         const char *s;
         PolicyMatch match;
@@ -157,7 +157,7 @@ int bus_method_get_policy(sd_bus_message *msg, void *userdata, sd_bus_error *err
         Policy layered;
         int r;
 
-        r = read_selector(msg, &selector, error);
+        r = bus_read_selector(msg, &selector, error);
         if (r < 0)
                 return r;
         if (selector[0] == '/')
@@ -218,8 +218,8 @@ static int read_setting(sd_bus_message *msg, const ConfigKey *k, char *buf, size
         return 0;
 }
 
-static int read_settings(sd_bus_message *msg, const Manager *m, const char *selector, DropinKeys *keys,
-                         sd_bus_error *error) {
+int bus_read_settings(sd_bus_message *msg, const Manager *m, const char *selector, DropinKeys *keys,
+                      sd_bus_error *error) {
         const ConfigContext ctx = { .window_usec = m->config->daemon.window_usec };
         const ConfigKey *given[_POLICY_FIELD_MAX] = {};
         int r;
@@ -273,14 +273,14 @@ int bus_method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = bus_check_root(msg, error);
         if (r < 0)
                 return r;
-        r = read_selector(msg, &selector, error);
+        r = bus_read_selector(msg, &selector, error);
         if (r < 0)
                 return r;
         if (dropin_file_name(selector, &name) == -ENAMETOOLONG)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%s' is too long for a drop-in file name "
                                          "(at most %d bytes escaped); write its policy to a drop-in by hand",
                                          selector, DROPIN_ESCAPED_MAX);
-        r = read_settings(msg, m, selector, &keys, error);
+        r = bus_read_settings(msg, m, selector, &keys, error);
         if (r >= 0)
                 r = sd_bus_message_read(msg, "b", &runtime);
         if (r >= 0 && keys.n == 0)
@@ -305,7 +305,7 @@ int bus_method_remove_policy(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = bus_check_root(msg, error);
         if (r < 0)
                 return r;
-        r = read_selector(msg, &selector, error);
+        r = bus_read_selector(msg, &selector, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(msg, "b", &runtime);

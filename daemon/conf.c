@@ -8,6 +8,8 @@
 #include "conf.h"
 #include "config.h"
 #include "ini.h"
+#include "kvm-reclaim.h"
+#include "log.h"
 #include "util.h"
 
 static int set_error(char **ret_error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -248,13 +250,21 @@ int config_parse_text(Config *c, const char *path, const char *text, size_t size
         return ini_parse(text, size, st.file, &handlers, &st, ret_error);
 }
 
-static int parse_file(Config *c, const char *path, const ConfigOverlay *overlay, bool may_be_missing,
+static const ConfigOverlay *overlay_find(const ConfigOverlay *overlays, const char *path) {
+        for (const ConfigOverlay *o = overlays; o && o->path; o++)
+                if (strcmp(o->path, path) == 0)
+                        return o;
+        return NULL;
+}
+
+static int parse_file(Config *c, const char *path, const ConfigOverlay *overlays, bool may_be_missing,
                       char **ret_error) {
+        const ConfigOverlay *overlay = overlay_find(overlays, path);
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
         int r;
 
-        if (overlay && streq_ptr(overlay->path, path)) {
+        if (overlay) {
                 if (!overlay->text)
                         return 0;
                 return config_parse_text(c, path, overlay->text, strlen(overlay->text), ret_error);
@@ -312,13 +322,19 @@ static int add_dropin(Dropin **list, size_t *n, const char *path, size_t dir) {
         return 0;
 }
 
+static bool dropin_listed(const Dropin *list, size_t n, const char *path) {
+        for (size_t k = 0; k < n; k++)
+                if (strcmp(list[k].path, path) == 0)
+                        return true;
+        return false;
+}
+
 /* Every *.conf in 'dirs', ordered by file name across all of them, so
  * "50-x.conf" in /run is read after "10-y.conf" in /etc.  An overlay adds
  * its file if it is not there yet. */
-static int collect_dropins(char *const *dirs, const ConfigOverlay *overlay, Dropin **ret, size_t *ret_n) {
+static int collect_dropins(char *const *dirs, const ConfigOverlay *overlays, Dropin **ret, size_t *ret_n) {
         Dropin *list = NULL;
         size_t n = 0;
-        bool have_overlay = !overlay || !overlay->text;
         int r = 0;
 
         for (size_t i = 0; r >= 0 && dirs && dirs[i]; i++) {
@@ -334,19 +350,17 @@ static int collect_dropins(char *const *dirs, const ConfigOverlay *overlay, Drop
                                 r = -ENOMEM;
                                 break;
                         }
-                        if (overlay && streq_ptr(overlay->path, p))
-                                have_overlay = true;
                         r = add_dropin(&list, &n, p, i);
                 }
                 if (d)
                         closedir(d);
                 /* A file SetPolicy is about to write, maybe in a directory
                  * that does not exist yet. */
-                if (r >= 0 && !have_overlay && overlay->path && strncmp(overlay->path, dirs[i], strlen(dirs[i])) == 0 &&
-                    overlay->path[strlen(dirs[i])] == '/') {
-                        r = add_dropin(&list, &n, overlay->path, i);
-                        have_overlay = true;
-                }
+                for (const ConfigOverlay *o = overlays; r >= 0 && o && o->path; o++)
+                        if (o->text && strncmp(o->path, dirs[i], strlen(dirs[i])) == 0 &&
+                            o->path[strlen(dirs[i])] == '/' && !strchr(o->path + strlen(dirs[i]) + 1, '/') &&
+                            !dropin_listed(list, n, o->path))
+                                r = add_dropin(&list, &n, o->path, i);
         }
         if (r < 0) {
                 for (size_t k = 0; k < n; k++)
@@ -361,7 +375,7 @@ static int collect_dropins(char *const *dirs, const ConfigOverlay *overlay, Drop
         return 0;
 }
 
-int config_load_overlay(const char *main_file, char *const *dropin_dirs, const ConfigOverlay *overlay,
+int config_load_overlay(const char *main_file, char *const *dropin_dirs, const ConfigOverlay *overlays,
                         Config **ret, char **ret_error) {
         _cleanup_(config_freep) Config *c = config_new();
         Dropin *files = NULL;
@@ -373,14 +387,14 @@ int config_load_overlay(const char *main_file, char *const *dropin_dirs, const C
         for (size_t i = 0; dropin_dirs && dropin_dirs[i]; i++)
                 c->n_dropin_dirs++;
         if (main_file) {
-                r = parse_file(c, main_file, overlay, streq_ptr(main_file, KVM_RECLAIMD_CONF_FILE), ret_error);
+                r = parse_file(c, main_file, overlays, streq_ptr(main_file, KVM_RECLAIMD_CONF_FILE), ret_error);
                 if (r >= 0 && c->n_files > 0)
                         c->main_file = c->files[0];
         }
         if (r >= 0)
-                r = collect_dropins(dropin_dirs, overlay, &files, &n_files);
+                r = collect_dropins(dropin_dirs, overlays, &files, &n_files);
         for (size_t i = 0; r >= 0 && i < n_files; i++)
-                r = parse_file(c, files[i].path, overlay, true, ret_error);
+                r = parse_file(c, files[i].path, overlays, true, ret_error);
         for (size_t i = 0; i < n_files; i++)
                 free(files[i].path);
         free(files);

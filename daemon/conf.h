@@ -61,7 +61,9 @@ typedef struct Config {
 } Config;
 
 /* Replaces (text) or removes (text == NULL) one file while loading: how
- * SetPolicy and RemovePolicy check a change before it reaches the disk. */
+ * SetPolicy and RemovePolicy check a change before it reaches the disk,
+ * and PlanReclaim previews one.  config_load_overlay() takes an array
+ * ended by an entry whose path is NULL. */
 typedef struct ConfigOverlay {
         const char *path;
         const char *text;
@@ -74,7 +76,7 @@ typedef struct ConfigOverlay {
  * path (KVM_RECLAIMD_CONF_FILE); NULL reads none.  On any error nothing is
  * returned, and *ret_error (if non-NULL) gets "file:line: what". */
 int config_load(const char *main_file, char *const *dropin_dirs, Config **ret, char **ret_error);
-int config_load_overlay(const char *main_file, char *const *dropin_dirs, const ConfigOverlay *overlay,
+int config_load_overlay(const char *main_file, char *const *dropin_dirs, const ConfigOverlay *overlays,
                         Config **ret, char **ret_error);
 
 /* The pieces of config_load(), for checking one file's text on its own. */

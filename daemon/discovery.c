@@ -169,13 +169,17 @@ int discovery_rescan(Discovery *d) {
         return 0;
 }
 
+const char *discovery_dir(const Discovery *d) {
+        return d ? d->kvm_dir : NULL;
+}
+
 bool discovery_watching(const Discovery *d) {
         return d && d->dir_watch;
 }
 
 int discovery_new(sd_event *e, const char *kvm_dir, const DiscoveryCallbacks *cb, void *userdata,
                   Discovery **ret) {
-        Discovery *d;
+        _cleanup_(discovery_freep) Discovery *d = NULL;
         char *slash;
         int r;
 
@@ -187,10 +191,8 @@ int discovery_new(sd_event *e, const char *kvm_dir, const DiscoveryCallbacks *cb
         d->userdata = userdata;
         d->kvm_dir = strdup(kvm_dir);
         d->parent_dir = strdup(kvm_dir);
-        if (!d->kvm_dir || !d->parent_dir) {
-                discovery_free(d);
+        if (!d->kvm_dir || !d->parent_dir)
                 return -ENOMEM;
-        }
         slash = strrchr(d->parent_dir, '/');
         if (slash && slash != d->parent_dir)
                 *slash = 0;
@@ -198,13 +200,11 @@ int discovery_new(sd_event *e, const char *kvm_dir, const DiscoveryCallbacks *cb
                 strcpy(d->parent_dir, "/");
 
         r = arm(d);
-        if (r < 0) {
-                discovery_free(d);
+        if (r < 0)
                 return r;
-        }
         if (!d->dir_watch)
                 (void) discovery_rescan(d); /* report "no VMs" once */
-        *ret = d;
+        *ret = TAKE_PTR(d);
         return 0;
 }
 

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <systemd/sd-event.h>
 
+#include "util.h"
+
 typedef struct Discovery Discovery;
 
 typedef struct DiscoveryCallbacks {
@@ -21,10 +23,13 @@ typedef struct DiscoveryCallbacks {
 int discovery_new(sd_event *e, const char *kvm_dir, const DiscoveryCallbacks *cb, void *userdata,
                   Discovery **ret);
 Discovery *discovery_free(Discovery *d);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Discovery *, discovery_free);
 /* Lists the directory now and reports it through rescanned(). */
 int discovery_rescan(Discovery *d);
 /* Whether the kvm directory exists and is being watched. */
 bool discovery_watching(const Discovery *d);
+/* The kvm directory followed. */
+const char *discovery_dir(const Discovery *d);
 
 /* Lists VM dir names in 'kvm_dir' (pure listing, for tests and rescans). */
 int discovery_list(const char *kvm_dir, char ***ret, size_t *ret_n);

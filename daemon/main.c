@@ -18,8 +18,11 @@ static const char *arg_runtime_conf_dir = KVM_RECLAIMD_RUN_CONF_DIR;
 static const char *arg_proc_root = "/proc";
 static const char *arg_debugfs_dir = NULL;
 static const char *arg_bus_address = NULL;
+static const char *arg_shrinker_param = NULL;
+static const char *arg_state_dir = NULL;
 static BusMode arg_bus_mode = BUS_SYSTEM;
 static bool arg_check_config = false;
+static bool arg_dry_run = false;
 
 static void help(void) {
         printf("kvm-reclaimd [OPTIONS...]\n\n"
@@ -30,15 +33,18 @@ static void help(void) {
                "     --conf-dir=DIR         Persistent drop-in directory (default %s)\n"
                "     --runtime-conf-dir=DIR Runtime drop-in directory (default %s)\n"
                "     --check-config         Validate the configuration, print the effective policies, exit\n"
+               "     --dry-run              Plan and log every round, write nothing to the kernel\n"
                "     --debugfs-dir=DIR      KVM debugfs directory (overrides DebugfsDir=)\n"
                "     --proc-root=DIR        Where /proc is (tests)\n"
+               "     --shrinker-param=FILE  Where kvm.mmu_shrinker is (tests)\n"
+               "     --state-dir=DIR        Where state that outlives a crash goes (default %s)\n"
                "     --system               Serve on the system bus (default)\n"
                "     --user                 Serve on the user bus\n"
                "     --bus-address=ADDR     Serve on the bus at ADDR\n"
                "     --no-bus               Serve no D-Bus API\n"
                "     --bus-introspect       Print the D-Bus introspection XML and exit\n"
                "     --log-level=LEVEL      err, warning, notice, info or debug\n",
-               KVM_RECLAIMD_CONF_FILE, KVM_RECLAIMD_CONF_DIR, KVM_RECLAIMD_RUN_CONF_DIR);
+               KVM_RECLAIMD_CONF_FILE, KVM_RECLAIMD_CONF_DIR, KVM_RECLAIMD_RUN_CONF_DIR, KVM_RECLAIMD_STATE_DIR);
 }
 
 /* Returns 0 to go on, 1 to exit successfully, negative on error. */
@@ -46,7 +52,7 @@ static int parse_argv(int argc, char *argv[]) {
         enum {
                 ARG_VERSION = 0x100, ARG_CONFIG, ARG_CONF_DIR, ARG_RUNTIME_CONF_DIR, ARG_CHECK_CONFIG,
                 ARG_DEBUGFS_DIR, ARG_PROC_ROOT, ARG_SYSTEM, ARG_USER, ARG_BUS_ADDRESS, ARG_NO_BUS,
-                ARG_BUS_INTROSPECT, ARG_LOG_LEVEL,
+                ARG_BUS_INTROSPECT, ARG_LOG_LEVEL, ARG_DRY_RUN, ARG_SHRINKER_PARAM, ARG_STATE_DIR,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -63,6 +69,9 @@ static int parse_argv(int argc, char *argv[]) {
                 { "no-bus", no_argument, NULL, ARG_NO_BUS },
                 { "bus-introspect", no_argument, NULL, ARG_BUS_INTROSPECT },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+                { "shrinker-param", required_argument, NULL, ARG_SHRINKER_PARAM },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 {}
         };
         int c, r;
@@ -111,6 +120,15 @@ static int parse_argv(int argc, char *argv[]) {
                         if (r < 0)
                                 return log_error_errno(r, "Cannot introspect: %m");
                         return 1;
+                case ARG_DRY_RUN:
+                        arg_dry_run = true;
+                        break;
+                case ARG_SHRINKER_PARAM:
+                        arg_shrinker_param = optarg;
+                        break;
+                case ARG_STATE_DIR:
+                        arg_state_dir = optarg;
+                        break;
                 case ARG_LOG_LEVEL:
                         r = log_parse_level(optarg);
                         if (r < 0)
@@ -155,6 +173,9 @@ int main(int argc, char *argv[]) {
                                 .runtime_conf_dir = arg_runtime_conf_dir,
                                 .proc_root = arg_proc_root,
                                 .debugfs_dir = arg_debugfs_dir,
+                                .shrinker_param = arg_shrinker_param,
+                                .state_dir = arg_state_dir,
+                                .dry_run = arg_dry_run,
                                 .bus_mode = arg_bus_mode,
                                 .bus_address = arg_bus_address,
                         },

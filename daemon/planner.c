@@ -101,19 +101,17 @@ static uint64_t distribute(Candidate *c, size_t n, uint64_t amount) {
 /* Turns per-VM decisions into steps, in VM id order. */
 static int plan_build(Plan *p, const PlannerVm *vms, size_t n, const bool *caches, const uint64_t *zap);
 
-static const PlannerVm *plan_vms_for_sort;
-static int step_by_id(const void *a, const void *b) {
-        return strcmp(plan_vms_for_sort[((const PlanStep *) a)->vm].id,
-                      plan_vms_for_sort[((const PlanStep *) b)->vm].id);
+static int step_by_id(const void *a, const void *b, void *userdata) {
+        const PlannerVm *vms = userdata;
+
+        return strcmp(vms[((const PlanStep *) a)->vm].id, vms[((const PlanStep *) b)->vm].id);
 }
 
+/* qsort_r (glibc) carries the input along, so the planner keeps no state
+ * between calls and may run in any thread. */
 static void plan_sort(Plan *p, const PlannerVm *vms) {
-        /* qsort has no context argument in C11; the planner is not reentrant
-         * across threads, which the single-threaded daemon never needs. */
-        plan_vms_for_sort = vms;
         if (p->n_steps > 1)
-                qsort(p->steps, p->n_steps, sizeof(PlanStep), step_by_id);
-        plan_vms_for_sort = NULL;
+                qsort_r(p->steps, p->n_steps, sizeof(PlanStep), step_by_id, (void *) vms);
 }
 
 /* The share rule: each VM gives in proportion to what it holds above its

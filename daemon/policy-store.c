@@ -94,15 +94,13 @@ static int read_dropin(const char *path, char **ret_text, size_t *ret_size, char
         return r;
 }
 
-int manager_set_policy(Manager *m, const char *selector, const DropinKeys *keys, bool runtime, char **ret_error) {
+int manager_dropin_text(Manager *m, const char *selector, const DropinKeys *keys, bool runtime, char **ret_path,
+                        char **ret_text, char **ret_old, char **ret_error) {
         _cleanup_free_ char *path = NULL, *text = NULL, *old = NULL;
-        _cleanup_(config_freep) Config *check = NULL;
         _cleanup_(dropin_keys_done) DropinKeys merged = {};
-        const char *dir = m->conf_dirs[runtime ? 1 : 0];
         size_t old_size = 0;
         int r;
 
-        (void) migrate_legacy_root(m, runtime);
         path = manager_dropin_path(m, selector, runtime);
         if (!path)
                 return -ENOMEM;
@@ -122,9 +120,26 @@ int manager_set_policy(Manager *m, const char *selector, const DropinKeys *keys,
                 r = dropin_build(selector, &merged, &text, ret_error);
         if (r < 0)
                 return r;
+        *ret_path = TAKE_PTR(path);
+        *ret_text = TAKE_PTR(text);
+        if (ret_old)
+                *ret_old = TAKE_PTR(old);
+        return 0;
+}
+
+int manager_set_policy(Manager *m, const char *selector, const DropinKeys *keys, bool runtime, char **ret_error) {
+        _cleanup_free_ char *path = NULL, *text = NULL, *old = NULL;
+        _cleanup_(config_freep) Config *check = NULL;
+        const char *dir = m->conf_dirs[runtime ? 1 : 0];
+        int r;
+
+        (void) migrate_legacy_root(m, runtime);
+        r = manager_dropin_text(m, selector, keys, runtime, &path, &text, &old, ret_error);
+        if (r < 0)
+                return r;
 
         /* The whole configuration with the new text, before anything is written. */
-        r = config_load_overlay(m->config_file, m->conf_dirs, &(ConfigOverlay) { path, text }, &check, ret_error);
+        r = config_load_overlay(m->config_file, m->conf_dirs, (ConfigOverlay[]) { { path, text }, {} }, &check, ret_error);
         if (r < 0)
                 return r;
 
@@ -181,7 +196,7 @@ int manager_remove_policy(Manager *m, const char *selector, bool runtime, char *
         r = dropin_parse(path, old, old_size, selector, &keys, ret_error);
         if (r < 0)
                 return r == -EBADMSG ? -EINVAL : r;
-        r = config_load_overlay(m->config_file, m->conf_dirs, &(ConfigOverlay) { path, NULL }, &check, ret_error);
+        r = config_load_overlay(m->config_file, m->conf_dirs, (ConfigOverlay[]) { { path, NULL }, {} }, &check, ret_error);
         if (r < 0)
                 return r;
         if (unlink(path) < 0)

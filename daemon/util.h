@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,14 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define _cleanup_(f) __attribute__((cleanup(f)))
+
+/* Declares funcp(), for _cleanup_(funcp), beside a destructor func() that
+ * takes NULL; every type with a *_free() gets one next to it. */
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)         \
+        static inline void func##p(type *p) {          \
+                if (*p)                                 \
+                        (void) func(*p);                \
+        }
 
 static inline void freep(void *p) {
         free(*(void **) p);
@@ -28,8 +37,9 @@ static inline void fclosep(FILE **f) {
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
-/* Hand a pointer out of a cleanup-guarded variable. */
+/* Hand a pointer (or fd) out of a cleanup-guarded variable. */
 #define TAKE_PTR(p) ({ __typeof__(p) _t = (p); (p) = NULL; _t; })
+#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -EBADF; _fd; })
 
 #define USEC_PER_MSEC 1000ULL
 #define USEC_PER_SEC  1000000ULL

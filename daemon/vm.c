@@ -17,6 +17,25 @@ Vm *vm_free(Vm *v) {
         return NULL;
 }
 
+const char *vm_reclaim_problem(const Vm *v) {
+        switch (v->reclaim_error) {
+        case 0:
+                return "mmu_reclaim is writable";
+        case -ENOENT:
+                return "no mmu_reclaim file: the kernel lacks the kvm-reclaimd series";
+        case -EROFS:
+                return "mmu_reclaim is on a read-only mount (EROFS): was kvm loaded after the service started? "
+                       "restart kvm-reclaimd";
+        case -EPERM:
+                return "opening mmu_reclaim for writing is refused (EPERM): kernel lockdown refuses writable "
+                       "debugfs files";
+        case -EACCES:
+                return "no permission to write mmu_reclaim (EACCES)";
+        default:
+                return "mmu_reclaim cannot be opened for writing";
+        }
+}
+
 /* Index of 'id', or where it would go (with *found = false). */
 static size_t table_search(const VmTable *t, const char *id, bool *found) {
         size_t lo = 0, hi = t->n;

@@ -71,10 +71,12 @@ libs=(no)
 [ -f /usr/share/bash-completion/bash_completion ] && libs+=(yes)
 
 for l in "${libs[@]}"; do
-        expect "$l" "list monitor policy reclaim reload status" kvm-reclaimctl ""
+        expect "$l" "dump list monitor policy reclaim reload status" kvm-reclaimctl ""
         expect "$l" "policy" kvm-reclaimctl po
         expect "$l" "get keys list remove set" kvm-reclaimctl policy ""
-        expect "$l" "--json" kvm-reclaimctl --js
+        expect "$l" "--json --json=" kvm-reclaimctl --js
+        expect "$l" "pretty" kvm-reclaimctl status --json=p
+        expect "$l" "--dry-run" kvm-reclaimctl reclaim 1-2 --d
         # The keys come from "kvm-reclaimctl policy keys", the daemon's key table.
         expect "$l" "Action= MaxMemory= MaxPages= MinMemory= MinPages= PressureThreshold= Protect= Weight=" \
                 kvm-reclaimctl policy set /machine.slice ""

@@ -71,10 +71,12 @@ done
 if [ -n "$unit" ] && [ -f "$dest$unit" ]; then
         grep -q "^ExecStart=$daemon\$" "$dest$unit" && ok "ExecStart= is the installed daemon, $daemon" ||
                 fail "ExecStart= is not $daemon: $(grep ^ExecStart= "$dest$unit")"
+        grep -q "^ExecReload=$ctl reload\$" "$dest$unit" && ok "ExecReload= is the installed $ctl reload" ||
+                fail "ExecReload= is not $ctl reload: $(grep ^ExecReload= "$dest$unit")"
         if command -v systemd-analyze >/dev/null && [ -n "$daemon" ]; then
                 mandir=$(find "$dest" -type d -name man1 -printf '%h\n' | head -1)
                 mkdir -p "$dest/.verify"
-                v=$(unit_for_verify "$dest$unit" "$dest$daemon" "$dest/.verify")
+                v=$(unit_for_verify "$dest$unit" "$dest$daemon" "$dest/.verify" "$dest$ctl")
                 if MANPATH=$mandir systemd-analyze verify --no-pager "$v" >"$dest/.verify/out" 2>&1 &&
                                 [ ! -s "$dest/.verify/out" ]; then
                         ok "the installed unit verifies, man pages found in the installed tree"

@@ -7,11 +7,19 @@
 # man pages, so every Documentation= entry must resolve too. A copy with a
 # typo must fail, which shows that the check can fail at all.
 #
-# Usage: test-unit-verify.sh UNIT DAEMON MANDIR_SRC
+# Then the unit's ExecReload= is run as systemd would run it for
+# "systemctl reload", against the real daemon on a private system bus: it
+# must succeed for a good configuration and fail for a bad one (a reload
+# that only sent SIGHUP could not fail).
+#
+# Usage: test-unit-verify.sh UNIT DAEMON MANDIR_SRC CTL DBUS_LIB DBUS_POLICY
 set -u
-UNIT=${1:?usage: $0 UNIT DAEMON MANDIR_SRC}
+UNIT=${1:?usage: $0 UNIT DAEMON MANDIR_SRC CTL DBUS_LIB DBUS_POLICY}
 DAEMON=${2:?}
 MANSRC=${3:?}
+CTL=${4:?}
+DBUS_LIB=${5:?}
+DBUS_POLICY=${6:?}
 . "$(dirname "$0")/lib.sh"
 
 command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"
@@ -36,7 +44,7 @@ verify_out() {
 }
 
 mkdir -p "$tmp/good" "$tmp/bad"
-unit=$(unit_for_verify "$UNIT" "$DAEMON" "$tmp/good")
+unit=$(unit_for_verify "$UNIT" "$DAEMON" "$tmp/good" "$CTL")
 rc=$(verify_out "$unit")
 echo "--- systemd-analyze verify $(basename "$unit") (ExecStart=$DAEMON)"
 cat "$tmp/verify.out"
@@ -50,13 +58,48 @@ grep -q '^ExecStart=/' "$UNIT" || fail "ExecStart= is not an absolute path: $(gr
 grep -q '@[a-z]*@' "$UNIT" && fail "unsubstituted @variable@ in $UNIT: $(grep -o '@[a-z]*@' "$UNIT" | sort -u | tr '\n' ' ')"
 
 # Negative control: a misspelt setting must make verify speak.
-bad=$(unit_for_verify "$UNIT" "$DAEMON" "$tmp/bad")
+bad=$(unit_for_verify "$UNIT" "$DAEMON" "$tmp/bad" "$CTL")
 sed -i 's/^ProtectSystem=strict/ProtectSystm=strict/' "$bad"
 rc=$(verify_out "$bad")
 if [ -s "$tmp/verify.out" ]; then
         ok "verify reports a misspelt key: $(head -1 "$tmp/verify.out")"
 else
         fail "verify stayed silent on a misspelt key (rc $rc): this test cannot detect errors"
+fi
+
+# ExecReload=, as "systemctl reload" runs it: the command line of the unit
+# (with the ctl of the build tree), the system bus where the daemon is.
+reload_cmd=$(sed -n 's/^ExecReload=//p' "$unit")
+grep -q '^ExecReload=.*kill' "$UNIT" && fail "ExecReload= only sends a signal: a reload could not fail"
+if ! command -v dbus-daemon >/dev/null; then
+        skip "dbus-daemon not installed: ExecReload= not run"
+fi
+# The library's EXIT trap replaces ours: clean up the temp dir there too.
+. "$DBUS_LIB"
+trap 'dbus_lib_cleanup; rm -rf -- "$tmp"' EXIT
+dbus_start_private "$DBUS_POLICY" || { fail "no private bus"; finish; exit; }
+mkdir -p "$tmp/conf.d" "$tmp/run.d" "$tmp/kvm"
+printf '[Daemon]\nDisableKernelShrinker=no\n' >"$tmp/main.conf"
+dbus_spawn "$DAEMON" --bus-address="$DBUS_TEST_ADDRESS" --config="$tmp/main.conf" --conf-dir="$tmp/conf.d" \
+        --runtime-conf-dir="$tmp/run.d" --debugfs-dir="$tmp/kvm"
+if dbus_wait_for_name org.kvmreclaim1; then
+        # shellcheck disable=SC2086 # the unit's command line, split as systemd does
+        if DBUS_SYSTEM_BUS_ADDRESS=$DBUS_TEST_ADDRESS $reload_cmd >"$tmp/reload.out" 2>&1; then
+                ok "ExecReload= ($reload_cmd) succeeds on a good configuration"
+        else
+                fail "ExecReload= failed on a good configuration: $(cat "$tmp/reload.out")"
+        fi
+        printf '[Policy /machine.slice]\nWeight=many\n' >"$tmp/conf.d/bad.conf"
+        # shellcheck disable=SC2086
+        if DBUS_SYSTEM_BUS_ADDRESS=$DBUS_TEST_ADDRESS $reload_cmd >"$tmp/reload.out" 2>&1; then
+                fail "ExecReload= succeeded on a bad configuration"
+        elif grep -q "bad.conf:2: Weight=many" "$tmp/reload.out"; then
+                ok "ExecReload= fails on a bad configuration: $(cat "$tmp/reload.out")"
+        else
+                fail "ExecReload= failed without naming the error: $(cat "$tmp/reload.out")"
+        fi
+else
+        fail "the daemon did not start: $(cat "$DBUS_SPAWNED_LOG")"
 fi
 
 finish

@@ -115,7 +115,7 @@ call GetPolicy s "$TOP/a/x" | grep -q '"Weight" u 100' || fail "GetPolicy defaul
 
 # InvalidArgs, naming the problem.
 call GetVM s "999-1" 2> "$TEST_TMP/err" && fail "GetVM of an unknown VM succeeded"
-expect_error "No VM with id '999-1'" "$TEST_TMP/err"
+expect_error "No VM with id or name '999-1'" "$TEST_TMP/err"
 call GetPolicy s "relative" 2> "$TEST_TMP/err" && fail "GetPolicy of a relative path succeeded"
 expect_error "not an absolute cgroup path" "$TEST_TMP/err"
 
@@ -171,9 +171,10 @@ MON=$!
 STARTED_PIDS+=("$MON")
 sleep 0.5
 call Reclaim sts "$PA-10" 0 caches > "$TEST_TMP/out" || fail "Reclaim caches"
-assert_eq "$(cat "$TEST_TMP/out")" "tt 100 0" "caches of VM A"
+assert_eq "$(cat "$TEST_TMP/out")" "tta(ss) 100 0 0" "caches of VM A"
 call Reclaim sts "$TOP/a" 1000 zap > "$TEST_TMP/out" || fail "Reclaim zap on a cgroup"
-assert_eq "$(cat "$TEST_TMP/out")" "tt 0 1000" "zap of cgroup a"
+# B, at its fair share, is not needed: nothing to note.
+assert_eq "$(cat "$TEST_TMP/out")" "tta(ss) 0 1000 0" "zap of cgroup a"
 call Reclaim sts "$PA-10" 0 zap 2> "$TEST_TMP/err" && fail "zap 0 accepted"
 expect_error "out of range" "$TEST_TMP/err"
 call Reclaim sts "/nowhere" 10 zap 2> "$TEST_TMP/err" && fail "reclaim of an empty cgroup accepted"

@@ -87,6 +87,12 @@ cp "$TEST_TMP/out" "$TEST_TMP/dump1.conf"
 diff <(grep -v '^#' "$TEST_TMP/dump1.conf") <(grep -v '^#' "$TEST_TMP/dump2.conf") > "$TEST_TMP/diff" ||
 	fail "the --check-config output reads back differently: $(cat "$TEST_TMP/diff")"
 
+# The daemon says the same warning when it starts with that configuration.
+start_daemon "${ARGS[@]}"
+wait_for_log "Configuration: .*20-db.conf:4: \[Policy /vms/batch\]: Protect=no lifts the protection" 5 ||
+	fail "the daemon did not log the Protect=no warning at start"
+stop_daemon || fail "unclean exit"
+
 # SIGHUP with a bad file: the old configuration stays in force.
 printf '[Policy /vms]\nWeight=50\n' > "$CONF"
 rm "$TEST_TMP/conf.d/20-db.conf"

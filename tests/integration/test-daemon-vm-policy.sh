@@ -71,7 +71,10 @@ done
 assert_eq "$(fakekvm_get "$FAKE" "$PB-11" shadow)" 1000 "batch after the cap"
 assert_eq "$(fakekvm_get "$FAKE" "$PD-12" shadow)" 1000 "db after the cap"
 call Reclaim sts "$TOP" 500 zap >/dev/null || fail "Reclaim on $TOP"
-call Reclaim sts "$W" 500 zap 2> "$TEST_TMP/err" && fail "Reclaim of protected web-1 succeeded"
+# Reclaim of a protected VM frees nothing and says why, as for a cgroup.
+call Reclaim sts "$W" 500 zap > "$TEST_TMP/out" || fail "Reclaim of protected web-1: $(cat "$TEST_TMP/out")"
+grep -q "protected by the policy for vm:web-\*" "$TEST_TMP/out" ||
+	fail "Reclaim of protected web-1 did not say it is protected: $(cat "$TEST_TMP/out")"
 assert_eq "$(fakekvm_log "$FAKE" | grep -c "^$W ")" 0 "writes to web-1"
 
 # The domain restarts: new ID, new scope, new pid; the name stays, and so

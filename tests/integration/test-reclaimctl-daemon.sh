@@ -144,14 +144,15 @@ out_line " +Cache pages: $(re "$(pages $(($(cache "$A") + $(cache "$B"))))")"
 out_line " +Reclaimed from caches: $(re "$(pages 0)")"
 out_line " +Reclaimed by zapping: $(re "$(pages 0)")"
 out_line " +Last pressure event: none"
-out_line "ID +PID +NAME +SHADOW +CACHE +RECLAIMED +WEIGHT +ACTION +POLICY +CGROUP"
-out_line "$A +$PA +alpha +$(re "$(pages 5000)") +$(re "$(pages 100)") +$(re "$(pages 0)") +200 +caches\+zap +$TOP +$TOP/a"
-out_line "$B +$PB +beta +$(re "$(pages 3000)") +$(re "$(pages 60)") +$(re "$(pages 0)") +200 +caches\+zap +$TOP +$TOP/b"
+out_line "VM +NAME +SHADOW +CACHE +RECLAIMED +WEIGHT +ACTION +CGROUP +POLICY"
+out_line "$A +alpha +5000 +100 +0 +200 +caches\+zap +$TOP/a +$TOP"
+out_line "$B +beta +3000 +60 +0 +200 +caches\+zap +$TOP/b +$TOP"
+out_has "VM is <qemu pid>-<VM fd>. SHADOW, CACHE and RECLAIMED"
 run 0 status --json
 json_eq 'j["Mode"], j["ModeReason"] == "", j["KernelInterface"], j["VMCount"], j["LastPressureEvent"]' \
 	"active True True 2 None"
 json_eq 'j["ShadowPages"], j["CachePages"], j["ReclaimedCachePages"], j["ReclaimedShadowPages"]' "8000 160 0 0"
-json_eq 'sorted((v["Id"], v["Pid"], v["Name"], v["Cgroup"], v["ShadowPages"], v["CachePages"]) for v in j["VMs"])' \
+json_eq 'sorted((v["VM"], v["Pid"], v["Name"], v["Cgroup"], v["ShadowPages"], v["CachePages"]) for v in j["VMs"])' \
 	"$(python3 -c 'import sys; print(sorted([(sys.argv[1], int(sys.argv[2]), "alpha", sys.argv[5] + "/a", 5000, 100),
 		(sys.argv[3], int(sys.argv[4]), "beta", sys.argv[5] + "/b", 3000, 60)]))' "$A" "$PA" "$B" "$PB" "$TOP")"
 json_eq '{v["Policy"]["Cgroup"] for v in j["VMs"]}, {v["Policy"]["Source"] for v in j["VMs"]}' \
@@ -159,11 +160,25 @@ json_eq '{v["Policy"]["Cgroup"] for v in j["VMs"]}, {v["Policy"]["Source"] for v
 
 # --- list ---
 run 0 list
-[ "$(wc -l <"$OUT")" -eq 3 ] || fail "list: expected a header and 2 rows: $(cat "$OUT")"
-out_line "$A +$PA +alpha +$(re "$(pages 5000)") .*"
-out_line "$B +$PB +beta +$(re "$(pages 3000)") .*"
+[ "$(grep -c "^[0-9]*-1[01] " "$OUT")" -eq 2 ] || fail "list: expected 2 rows: $(cat "$OUT")"
+out_line "$A +alpha +5000 .*"
+out_line "$B +beta +3000 .*"
+# A VM whose own cgroup has the policy: POLICY says "=", not the path again.
+run 0 policy set "$TOP/b" Weight=250 --runtime
+run 0 list
+out_line "$B +beta +3000 +60 +0 +250 +caches\+zap +$TOP/b +="
+run 0 policy remove "$TOP/b" --runtime
+# Tables fit the terminal: $COLUMNS cuts the cgroup columns, not the counts,
+# and folds the legend.
+COLUMNS=72 "${C[@]}" list >"$OUT" || fail "list with COLUMNS=72"
+awk 'length($0) > 72 { bad = 1 } END { exit bad }' "$OUT" || fail "list wider than COLUMNS=72: $(cat "$OUT")"
+out_line "$A +alpha +5000 +100 +0 +200 +caches\+zap .*"
+grep -q "$TOP/a" "$OUT" && fail "COLUMNS=72 did not cut the cgroup column: $(cat "$OUT")"
+echo "ok: list fits COLUMNS=72"
+# A pipe without COLUMNS gets everything.
+"${C[@]}" list | grep -q "$TOP/a" || fail "list into a pipe was cut"
 run 0 list --json
-json_eq 'sorted((v["Id"], v["Name"], v["ShadowPages"], v["CachePages"], v["Policy"]["Weight"]) for v in j)' \
+json_eq 'sorted((v["VM"], v["Name"], v["ShadowPages"], v["CachePages"], v["Policy"]["Weight"]) for v in j)' \
 	"$(python3 -c 'import sys; print(sorted([(sys.argv[1], "alpha", 5000, 100, 200), (sys.argv[2], "beta", 3000, 60, 200)]))' "$A" "$B")"
 
 # --- policy list / get ---
@@ -212,10 +227,11 @@ out_line " +Source: $(re "$RUN_DROPIN") \(runtime\)"
 run 0 policy list
 out_line "$TOP/a +500 +1024 +- +yes +caches +50ms +$(re "$RUN_DROPIN") \(runtime\)"
 run 0 list --json
-json_eq '[v["Policy"]["Protect"] for v in j if v["Id"] == "'"$A"'"]' "[True]"
+json_eq '[v["Policy"]["Protect"] for v in j if v["VM"] == "'"$A"'"]' "[True]"
 # Protect= holds for a manual reclaim too.
-run 5 reclaim "$A"
-err_is "Reclaim failed: VM $A is protected by the policy for $TOP/a"
+run 0 reclaim "$A"
+out_line "$A: nothing freed\."
+out_line "  $A: protected by the policy for $TOP/a"
 run 5 policy remove "$TOP/a"
 err_is "RemovePolicy failed: the policy for $TOP/a is defined in $RUN_DROPIN, not by SetPolicy; edit that file"
 run 0 policy remove "$TOP/a" --runtime
@@ -287,7 +303,7 @@ out_line "$A: freed $(re "$(pages 100)") cache pages, zapped $(re "$(pages 0)") 
 assert_eq "$(fakekvm_log "$FAKE")" "$A caches -> caches_freed=100 zapped=0 busy_vcpus=0" "kernel writes of reclaim $A"
 assert_eq "$(cache "$A")" 0 "$A's cache pages after reclaim"
 run 0 reclaim "$TOP/b" --pages=1000 --json
-json_eq 'j["Target"], j["Action"], j["CachesFreed"], j["Zapped"]' "$TOP/b caches+zap 60 940"
+json_eq 'j["Target"], j["Action"], j["ReclaimedCachePages"], j["ReclaimedShadowPages"], j["Notes"]' "$TOP/b caches+zap 60 940 []"
 fakekvm_log "$FAKE" | tail -n +2 >"$TEST_TMP/log"
 printf '%s\n' "$B caches -> caches_freed=60 zapped=0 busy_vcpus=0" "$B zap 940 -> caches_freed=0 zapped=940 busy_vcpus=0" |
 	diff -u - "$TEST_TMP/log" || fail "kernel writes of reclaim $TOP/b"
@@ -303,7 +319,7 @@ ZAP_B=$((100 - ZAP_A))
 run 5 reclaim "$A" --pages=0 --action=zap
 err_is "Reclaim failed: pages=0 is out of range 1..65536 for action zap"
 run 5 reclaim 9-9
-err_is "Reclaim failed: No VM with id '9-9'"
+err_is "Reclaim failed: No VM with id or name '9-9'"
 run 5 reclaim /nowhere --pages=5
 err_is "Reclaim failed: No VM in cgroup '/nowhere'"
 assert_eq "$(fakekvm_log "$FAKE" | wc -l)" $((3 + $(wc -l <"$TEST_TMP/log"))) "kernel writes after refused reclaims"
@@ -314,11 +330,11 @@ out_line " +Shadow pages: $(re "$(pages $(($(shadow "$A") + $(shadow "$B"))))")"
 out_line " +Cache pages: $(re "$(pages 0)")"
 out_line " +Reclaimed from caches: $(re "$(pages 160)")"
 out_line " +Reclaimed by zapping: $(re "$(pages 1040)")"
-out_line "$A +$PA +alpha +$(re "$(pages "$(shadow "$A")")") +$(re "$(pages 0)") +$(re "$(pages $((100 + ZAP_A)))") .*"
-out_line "$B +$PB +beta +$(re "$(pages "$(shadow "$B")")") +$(re "$(pages 0)") +$(re "$(pages $((60 + 940 + ZAP_B)))") .*"
+out_line "$A +alpha +$(shadow "$A") +0 +$((100 + ZAP_A)) .*"
+out_line "$B +beta +$(shadow "$B") +0 +$((60 + 940 + ZAP_B)) .*"
 run 0 status --json
 json_eq 'j["ReclaimedCachePages"], j["ReclaimedShadowPages"], j["CachePages"]' "160 1040 0"
-json_eq 'sorted((v["Id"], v["ShadowPages"], v["ReclaimedCachePages"], v["ReclaimedShadowPages"]) for v in j["VMs"])' \
+json_eq 'sorted((v["VM"], v["ShadowPages"], v["ReclaimedCachePages"], v["ReclaimedShadowPages"]) for v in j["VMs"])' \
 	"$(python3 -c 'import sys; a = sys.argv[1:]; print(sorted([(a[0], int(a[1]), 100, int(a[2])), (a[3], int(a[4]), 60, int(a[5]))]))' \
 		"$A" "$(shadow "$A")" "$ZAP_A" "$B" "$(shadow "$B")" "$((940 + ZAP_B))")"
 
@@ -349,6 +365,60 @@ grep -q spoofed "$OUT" && fail "monitor printed a signal from another sender"
 cmp -s <(cut -d' ' -f3- "$TEST_TMP/mon") <(cut -d' ' -f3- "$TEST_TMP/monn") ||
 	fail "nobody's monitor saw other signals: $(cat "$TEST_TMP/monn" "$TEST_TMP/monn.err")"
 
+# --- status is one snapshot: after the counts change, the header's total
+# and the rows agree (GetAll then ListVMs showed the old total over new rows).
+OUT=$TEST_TMP/out
+fakekvm_set "$FAKE" "$A" shadow=+123
+sleep 1.1
+run 0 status
+HEAD_SHADOW=$(sed -n 's/^ *Shadow pages: \([0-9]*\) .*/\1/p' "$OUT")
+ROWS_SHADOW=$(awk '$1 ~ /^[0-9]+-1[01]$/ { n += $3 } END { print n }' "$OUT")
+assert_eq "$HEAD_SHADOW" "$ROWS_SHADOW" "status: the header's shadow pages against the rows"
+assert_eq "$HEAD_SHADOW" "$(($(shadow "$A") + $(shadow "$B")))" "status: shadow pages against the fake"
+echo "ok: status header and rows agree ($HEAD_SHADOW shadow pages)"
+
+# --- reclaim --dry-run: the daemon's plan, nothing written. ---
+BEFORE=$(fakekvm_log "$FAKE" | wc -l)
+run 0 reclaim "$TOP" --pages=100 --action=zap --dry-run
+out_line "$TOP: the daemon would free ~0 cache pages and zap 100 shadow pages \(dry run, nothing done\):"
+out_line "VM +NAME +CGROUP +CACHES +ZAP"
+run 0 reclaim "$A" --pages=100 --action=zap --dry-run --json=pretty
+[ "$(wc -l <"$OUT")" -gt 3 ] || fail "--json=pretty printed one line: $(cat "$OUT")"
+json_eq '[(s["VM"], s["ZapPages"], s["Caches"]) for s in j["Steps"]], j["Notes"]' "[('$A', 100, False)] []"
+run 0 reclaim "$A" --dry-run
+out_line "$A: nothing would be reclaimed \(dry run\)\."
+out_line "  $A: Action=caches and no cache pages|  $A: at its floor.*"
+assert_eq "$(fakekvm_log "$FAKE" | wc -l)" "$BEFORE" "kernel writes after reclaim --dry-run"
+run 2 list --dry-run
+err_is "--dry-run only goes with 'reclaim' and 'policy set'. See 'kvm-reclaimctl --help'."
+
+# --- policy set --dry-run: what a new cap would zap at once; nothing set. ---
+CAP=$(( $(shadow "$A") - 40 ))
+run 0 policy set "$TOP" "MaxPages=$CAP" --dry-run
+out_line "At once \(MaxPages=\): the daemon would free ~0 cache pages and zap 40 shadow pages \(dry run, nothing done\):"
+out_line "At the next pressure on the host: .*"
+run 0 policy get "$TOP" --json
+json_eq 'j["MaxPages"]' 0
+assert_eq "$(fakekvm_log "$FAKE" | wc -l)" "$BEFORE" "kernel writes after policy set --dry-run"
+echo "ok: policy set --dry-run shows the cap's zap and sets nothing"
+
+# --- dump: everything in one snapshot, as text and JSON. ---
+run 0 dump
+out_line "Settings in force:"
+out_line "Policies:"
+out_line "PSI triggers:"
+out_line "host +[0-9.]+m?s +2s +[0-9]+ .* /proc/pressure/memory"
+out_line "Last rounds:"
+out_line ".* manual +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+ms"
+run 0 dump --json
+json_eq 'sorted(j), j["Status"]["Mode"], j["Daemon"]["DebugfsDir"]' \
+	"['Daemon', 'Policies', 'Rounds', 'Status', 'Triggers', 'VMs'] active $FAKE"
+json_eq 'sorted(v["VM"] for v in j["VMs"]), [t["Scope"] for t in j["Triggers"]][0]' "$(python3 -c 'import sys; print(sorted(sys.argv[1:]))' "$A" "$B") host"
+json_eq '{r["Reason"] for r in j["Rounds"]}, all(r["CarriedOut"] for r in j["Rounds"])' "{'manual'} True"
+json_eq 'sum(v["ShadowPages"] for v in j["VMs"]) == j["Status"]["ShadowPages"]' True
+as_nobody 0 dump --json
+echo "ok: dump"
+
 # --- reload: a drop-in written by hand takes effect; a broken one is refused. ---
 printf '[Policy %s]\nWeight=321\n' "$TOP/b" >"$TEST_TMP/conf.d/60-by-hand.conf"
 OUT=$TEST_TMP/out
@@ -359,7 +429,7 @@ run 0 policy get "$TOP/b" --json
 json_eq 'j["Weight"], j["Source"]' "321 $TEST_TMP/conf.d/60-by-hand.conf"
 printf '[Policy %s]\nWeight=many\n' "$TOP/b" >"$TEST_TMP/conf.d/60-by-hand.conf"
 run 1 reload
-grep -q "^kvm-reclaimctl: Reload failed: Reload failed, old configuration kept: .*Weight=many" "$ERR" ||
+grep -q "^kvm-reclaimctl: Reload failed: old configuration kept: .*Weight=many" "$ERR" ||
 	fail "reload of a broken drop-in: $(cat "$ERR")"
 run 0 policy get "$TOP/b" --json
 json_eq 'j["Weight"]' 321
@@ -415,7 +485,7 @@ if [ -n "$PSI" ]; then
 	run 0 status --json
 	json_eq 'j["LastPressureEvent"]["Scope"] in ("host", "'"$TOP/p"'"), type(j["LastPressureEvent"]["SomeAvg10"]).__name__' \
 		"True float"
-	json_eq '[v["CachePages"] for v in j["VMs"] if v["Id"] == "'"$G"'"]' "[0]"
+	json_eq '[v["CachePages"] for v in j["VMs"] if v["VM"] == "'"$G"'"]' "[0]"
 else
 	echo "note: no per-cgroup memory.pressure or memory limit here: PressureEvent not tested"
 fi

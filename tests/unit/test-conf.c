@@ -624,16 +624,18 @@ static void test_overlay_checks_before_writing(void **state) {
         snprintf(run, sizeof(run), "%s/run.d", tmpdir);
 
         assert_int_equal(config_load_overlay(main_path, dirs,
-                                             &(ConfigOverlay) { path_of("conf.d/50-dbus-a.conf"),
-                                                                "[Policy /a]\nMaxPages=50\n" }, &c, &err), -EINVAL);
+                                             (ConfigOverlay[]) { { path_of("conf.d/50-dbus-a.conf"),
+                                                                   "[Policy /a]\nMaxPages=50\n" }, {} },
+                                             &c, &err), -EINVAL);
         assert_non_null(strstr(err, "conf.d/50-dbus-a.conf:2: [Policy /a]: MaxPages= (50) must not be below"));
         free(err);
         err = NULL;
         assert_int_equal(access(path_of("conf.d/50-dbus-a.conf"), F_OK), -1);
 
         assert_int_equal(config_load_overlay(main_path, dirs,
-                                             &(ConfigOverlay) { path_of("conf.d/50-dbus-a.conf"),
-                                                                "[Policy /a]\nMaxPages=500\n" }, &c, &err), 0);
+                                             (ConfigOverlay[]) { { path_of("conf.d/50-dbus-a.conf"),
+                                                                   "[Policy /a]\nMaxPages=500\n" }, {} },
+                                             &c, &err), 0);
         assert_int_equal(config_find_policy(c, "/a")->max_pages, 500);
         config_free(c);
 
@@ -641,8 +643,9 @@ static void test_overlay_checks_before_writing(void **state) {
          * around the check. */
         snprintf(run, sizeof(run), "%s/run-missing.d", tmpdir);
         assert_int_equal(config_load_overlay(main_path, dirs,
-                                             &(ConfigOverlay) { path_of("run-missing.d/50-dbus-a.conf"),
-                                                                "[Policy /a]\nMaxPages=50\n" }, &c, &err), -EINVAL);
+                                             (ConfigOverlay[]) { { path_of("run-missing.d/50-dbus-a.conf"),
+                                                                   "[Policy /a]\nMaxPages=50\n" }, {} },
+                                             &c, &err), -EINVAL);
         assert_non_null(strstr(err, "run-missing.d/50-dbus-a.conf:2:"));
         free(err);
         err = NULL;
@@ -651,7 +654,7 @@ static void test_overlay_checks_before_writing(void **state) {
         /* And a removal: without the file that made the floor. */
         write_file("conf.d/50-dbus-a.conf", "[Policy /a]\nMaxPages=500\n");
         assert_int_equal(config_load_overlay(main_path, dirs,
-                                             &(ConfigOverlay) { path_of("conf.d/50-dbus-a.conf"), NULL }, &c, &err), 0);
+                                             (ConfigOverlay[]) { { path_of("conf.d/50-dbus-a.conf"), NULL }, {} }, &c, &err), 0);
         assert_int_equal(config_find_policy(c, "/a")->max_pages, 0);
         config_free(c);
         clear_dropins();
