@@ -12,3 +12,8 @@
  * Fix in daemon/vm-identity.c: refuse or escape such names. */
 #define KNOWN_FINDING_VM_NAME_ANY_BYTES 1
 
+/* kvmfs_parse_vm_dirname() takes "59\n-66" as VM 59-66: the newline check
+ * covers only the part after the dash, and parse_u64() allows one newline.
+ * The kernel never names a directory so; fix in daemon/kvmfs.c with
+ * strchr(name, '\n') in place of strchr(dash + 1, '\n'). */
+#define KNOWN_FINDING_DIRNAME_NEWLINE 1
