@@ -7,6 +7,8 @@
 #     saves the input in FINDINGS.
 #   run-fuzz.sh replay EXE CORPUS FINDINGS
 #     runs every input of CORPUS once (a build without libFuzzer).
+# KVMR_FUZZ_NEW_DIR keeps the new inputs libFuzzer finds (bench/fuzz-long.sh
+# merges them into the corpus); by default they go to a scratch directory.
 # Prints one line: executions (or inputs replayed), coverage, findings.
 set -u
 mode=$1 exe=$2 corpus=$3 findings=$4
@@ -32,20 +34,21 @@ fi
 seconds=${KVMR_FUZZ_SECONDS:-15}
 work=$(mktemp -d "/tmp/kvmr-$name.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/new" "$work/artifacts"
+new=${KVMR_FUZZ_NEW_DIR:-$work/new}
+mkdir -p "$new" "$work/artifacts"
 dict=()
 [ -f "${KVMR_FUZZ_DICT:-}" ] && dict=("-dict=$KVMR_FUZZ_DICT")
 
-# New inputs go to the first directory, a scratch one: the repo's corpus
-# only changes through bench/fuzz-long.sh --merge.
+# New inputs go to the first directory, never the repo's corpus: that only
+# changes through bench/fuzz-long.sh --merge.
 "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
-	-artifact_prefix="$work/artifacts/" "${dict[@]}" "$@" "$work/new" "$corpus" >"$work/log" 2>&1
+	-artifact_prefix="$work/artifacts/" "${dict[@]}" "$@" "$new" "$corpus" >"$work/log" 2>&1
 rc=$?
 
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
 cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$work/log" | tail -n 1)
 found=$(ls "$work/artifacts")
-echo "$name: ${execs:-?} executions in ${seconds}s, ${cov:-no coverage line}, $(ls "$work/new" | wc -l) new inputs," \
+echo "$name: ${execs:-?} executions in ${seconds}s, ${cov:-no coverage line}, $(ls "$new" | wc -l) new inputs," \
 	"findings: ${found:-none}"
 if [ $rc -ne 0 ] || [ -n "$found" ]; then
 	grep -E -A40 '^(==[0-9]+==ERROR|.*runtime error|.*invariant broken|.*Sanitizer)' "$work/log" | head -n 80
