@@ -21,6 +21,8 @@ static void check_path(const char *p) {
         if (!p)
                 return;
         FUZZ_ASSERT(p[0] == '/' && !strchr(p, '\n'), "cgroup path \"%s\" is not one absolute path", p);
+        if (!KNOWN_FINDING_VM_NAME_ANY_BYTES)
+                FUZZ_ASSERT(fuzz_utf8_valid(p), "cgroup path \"%s\" is not UTF-8 (D-Bus strings are)", p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

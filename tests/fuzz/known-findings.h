@@ -9,7 +9,9 @@
 /* VM names from /proc/PID/cgroup (\xNN escapes) and from qemu's "-name" can
  * hold any byte: not UTF-8 (sd-bus refuses such a string, so one VM breaks
  * ListVMs for all), control characters and newlines (a forged log line).
- * Fix in daemon/vm-identity.c: refuse or escape such names. */
+ * Cgroup paths too can be any bytes but '/' and NUL (a user names the
+ * cgroups of a delegated subtree), with the same effect on ListVMs.  Fix
+ * in daemon/vm-identity.c: refuse or escape such names and paths. */
 #define KNOWN_FINDING_VM_NAME_ANY_BYTES 1
 
 /* kvmfs_parse_vm_dirname() takes "59\n-66" as VM 59-66: the newline check
