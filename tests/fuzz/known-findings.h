@@ -19,3 +19,13 @@
  * The kernel never names a directory so; fix in daemon/kvmfs.c with
  * strchr(name, '\n') in place of strchr(dash + 1, '\n'). */
 #define KNOWN_FINDING_DIRNAME_NEWLINE 1
+
+/* --check-config's dump is not always a valid configuration, though it says
+ * it is: "[Policy /a] MaxPages=10" over "[Policy /a/b] Protect=yes" is
+ * accepted (a protection below a cap wins), but the dump writes every
+ * effective key into every section, so [Policy /a/b] gets MaxPages=10 next
+ * to Protect=yes, which policy_check() refuses as a contradiction.  Fix in
+ * daemon/conf-dump.c (write only a section's own keys, the inherited ones
+ * as comments) or in conf.c's policy_check().  Seed:
+ * corpus/conf/protect-below-cap.conf. */
+#define KNOWN_FINDING_DUMP_PROTECT_UNDER_CAP 1

@@ -56,7 +56,7 @@ if [ $rc -ne 0 ] || [ -n "$found" ]; then
 	for f in "$work"/artifacts/*; do
 		[ -f "$f" ] || continue
 		cp "$f" "$findings/$name-$(basename "$f")"
-		echo "input saved: $findings/$name-$(basename "$f") (reproduce: $exe FILE)"
+		echo "input saved: $findings/$name-$(basename "$f") (reproduce: $(realpath "$exe") FILE)"
 		od -c "$f" | head -n 20
 	done
 	echo "$name: FAILED (libFuzzer exit $rc)"
