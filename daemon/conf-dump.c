@@ -10,10 +10,15 @@
 #include "pressure.h"
 #include "util.h"
 
-static void dump_value(FILE *f, const ConfigKey *k, const void *base, const char *origin) {
+/* 'commented': the value is in force but set elsewhere (inherited or the
+ * default), so it is shown as a comment: written out, an inherited cap
+ * next to a Protect=yes of the section's own would read back as a
+ * contradiction, and the file would no longer follow its ancestors. */
+static void dump_value(FILE *f, const ConfigKey *k, const void *base, const char *origin, bool commented) {
         char buf[4200];
 
-        fprintf(f, "# %s\n%s=%s\n", origin, k->name, config_key_format(k, base, buf, sizeof(buf)));
+        fprintf(f, "# %s\n%s%s=%s\n", origin, commented ? "#" : "", k->name,
+                config_key_format(k, base, buf, sizeof(buf)));
 }
 
 static void dump_daemon(const Config *c, FILE *f) {
@@ -33,7 +38,7 @@ static void dump_daemon(const Config *c, FILE *f) {
                 if (s)
                         snprintf(where, sizeof(where), "%s%s:%u", s->file == c->main_file ? "" : "drop-in ",
                                  s->file, s->line);
-                dump_value(f, k, &c->daemon, s ? where : "default");
+                dump_value(f, k, &c->daemon, s ? where : "default", false);
         }
 }
 
@@ -42,21 +47,24 @@ static void dump_policy(const Config *c, const Policy *p, bool own_only, FILE *f
         for (size_t i = 0; i < config_keys_n; i++) {
                 const ConfigKey *k = &config_keys[i];
                 _cleanup_free_ char *origin = NULL;
+                const ConfigSetting *s;
 
                 if (k->section != CONFIG_SECTION_POLICY || (k->flags & CONFIG_KEY_ALIAS))
                         continue;
-                if (own_only && !p->origin[k->field])
+                s = p->origin[k->field];
+                if (own_only && !s)
                         continue;
                 if (config_describe_origin(c, p, k->field, &origin) < 0)
                         origin = NULL;
-                dump_value(f, k, p, origin ?: "?");
+                dump_value(f, k, p, origin ?: "?", !s || !streq_ptr(s->section, p->cgroup));
         }
 }
 
 void config_dump(const Config *c, FILE *f) {
         fputs("# kvm-reclaimd --check-config: the effective configuration. It is itself a valid\n"
               "# configuration file with the same effective policies; the comment above each\n"
-              "# value says where it comes from.\n", f);
+              "# value says where it comes from.  Values a section inherits (or takes from the\n"
+              "# defaults) are shown as comments, \"#Key=value\", so that it keeps inheriting them.\n", f);
         for (size_t i = 0; i < c->n_files; i++)
                 fprintf(f, "#   read: %s\n", c->files[i]);
         fputc('\n', f);

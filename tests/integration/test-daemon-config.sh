@@ -70,9 +70,9 @@ printf '[Policy /vms/db]\nAction=zap\n[Policy /vms/batch]\nProtect=no\nMaxPages=
 grep -q "Warning: .*20-db.conf:4: \[Policy /vms/batch\]: Protect=no lifts the protection that /vms gives" "$TEST_TMP/err" ||
 	fail "no warning for Protect=no below a protected cgroup: $(cat "$TEST_TMP/err")"
 grep -A20 '^\[Policy /vms/db\]' "$TEST_TMP/out" > "$TEST_TMP/db"
-grep -B1 '^Protect=yes' "$TEST_TMP/db" | grep -q "^# inherited from /vms ($CONF:4)" ||
+grep -B1 '^#Protect=yes' "$TEST_TMP/db" | grep -q "^# inherited from /vms ($CONF:4)" ||
 	fail "the child's Protect= is not inherited with its origin: $(cat "$TEST_TMP/db")"
-grep -B1 '^MinPages=256$' "$TEST_TMP/db" | grep -q "^# inherited from /vms ($CONF:5 (MinMemory=1M))" ||
+grep -B1 '^#MinPages=256$' "$TEST_TMP/db" | grep -q "^# inherited from /vms ($CONF:5 (MinMemory=1M))" ||
 	fail "MinMemory=1M is not 256 pages from $CONF:5: $(cat "$TEST_TMP/db")"
 grep -B1 '^Action=zap$' "$TEST_TMP/db" | grep -q "^# drop-in $TEST_TMP/conf.d/20-db.conf:2" ||
 	fail "the drop-in's Action= lacks its origin: $(cat "$TEST_TMP/db")"
