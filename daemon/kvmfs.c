@@ -19,7 +19,7 @@ int kvmfs_parse_vm_dirname(const char *name, pid_t *ret_pid, int *ret_fd) {
                 return -EINVAL;
         memcpy(pidbuf, name, (size_t) (dash - name));
         pidbuf[dash - name] = 0;
-        if (parse_u64(pidbuf, &pid) < 0 || parse_u64(dash + 1, &fd) < 0 || strchr(dash + 1, '\n'))
+        if (strchr(name, '\n') || parse_u64(pidbuf, &pid) < 0 || parse_u64(dash + 1, &fd) < 0)
                 return -EINVAL;
         if (pid == 0 || pid > INT32_MAX || fd > INT32_MAX)
                 return -EINVAL;

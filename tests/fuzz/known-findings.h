@@ -18,7 +18,7 @@
  * covers only the part after the dash, and parse_u64() allows one newline.
  * The kernel never names a directory so; fix in daemon/kvmfs.c with
  * strchr(name, '\n') in place of strchr(dash + 1, '\n'). */
-#define KNOWN_FINDING_DIRNAME_NEWLINE 1
+#define KNOWN_FINDING_DIRNAME_NEWLINE 0
 
 /* --check-config's dump is not always a valid configuration, though it says
  * it is: "[Policy /a] MaxPages=10" over "[Policy /a/b] Protect=yes" is
