@@ -369,3 +369,54 @@ int write_file_atomic(const char *path, const char *data) {
                 (void) fsync(dfd);
         return 0;
 }
+
+/* Length of the valid UTF-8 sequence at 's' (at most 'left' bytes), or 0:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_sequence(const unsigned char *s, size_t left) {
+        unsigned char c = s[0];
+        size_t n;
+        uint32_t cp;
+
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xc2 && c <= 0xdf)
+                n = 2, cp = c & 0x1f;
+        else if (c >= 0xe0 && c <= 0xef)
+                n = 3, cp = c & 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4)
+                n = 4, cp = c & 0x07;
+        else
+                return 0;
+        if (n > left)
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+                return 0;
+        return n;
+}
+
+char *strndup_printable(const char *s, size_t len) {
+        const unsigned char *u = (const unsigned char *) s;
+        char *out = malloc(len * 4 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < len && u[i]; ) {
+                size_t n = utf8_sequence(u + i, len - i);
+
+                if (n == 0 || (n == 1 && (u[i] < 0x20 || u[i] == 0x7f))) {
+                        o += sprintf(o, "\\x%02x", u[i]);
+                        i++;
+                        continue;
+                }
+                memcpy(o, u + i, n);
+                o += n;
+                i += n;
+        }
+        *o = 0;
+        return out;
+}

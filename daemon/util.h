@@ -83,5 +83,11 @@ bool cgroup_path_is_valid(const char *p);
 bool cgroup_path_startswith(const char *path, const char *prefix);
 
 char *strdup_or_null(const char *s);
+/* A copy of 'len' bytes from outside (a VM name, a cgroup path) that is
+ * safe to show, log and send over D-Bus: valid UTF-8 passes as it is; a
+ * control character (a newline would forge a log line) or a byte that is
+ * not part of valid UTF-8 (sd-bus refuses the whole message) becomes the
+ * text "\xNN".  NULL on ENOMEM. */
+char *strndup_printable(const char *s, size_t len);
 /* Writes 'data' to 'path' atomically: temp file, fsync, rename, fsync dir. */
 int write_file_atomic(const char *path, const char *data);

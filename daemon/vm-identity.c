@@ -38,7 +38,9 @@ int parse_proc_cgroup(const char *text, char **ret_cgroup2, char **ret_memcg_v1)
                         else if (controllers_have_memory(c1 + 1, (size_t) (c2 - c1 - 1)))
                                 target = &v1;
                         if (target && !*target) {
-                                *target = strndup(c2 + 1, (size_t) (eol - c2 - 1));
+                                /* Shown and sent as text: a delegated cgroup can be named
+                                 * with any byte. */
+                                *target = strndup_printable(c2 + 1, (size_t) (eol - c2 - 1));
                                 if (!*target)
                                         goto oom;
                         }
@@ -107,7 +109,8 @@ int vm_name_from_cgroup(const char *cgroup, char **ret) {
         }
         if (!*name)
                 return -ENOENT;
-        *ret = strdup(name);
+        /* "\xff" and "\x0a" decode to bytes no name may show. */
+        *ret = strndup_printable(name, strlen(name));
         return *ret ? 0 : -ENOMEM;
 }
 
@@ -152,8 +155,10 @@ int vm_name_from_cmdline(const char *argv, size_t len, char **ret) {
                 free(out);
                 return -ENOENT;
         }
-        *ret = out;
-        return 0;
+        /* Whoever starts qemu names it: no newline may reach a log line. */
+        *ret = strndup_printable(out, strlen(out));
+        free(out);
+        return *ret ? 0 : -ENOMEM;
 }
 
 int vm_uuid_from_cmdline(const char *argv, size_t len, char **ret) {

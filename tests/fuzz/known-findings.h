@@ -12,7 +12,7 @@
  * Cgroup paths too can be any bytes but '/' and NUL (a user names the
  * cgroups of a delegated subtree), with the same effect on ListVMs.  Fix
  * in daemon/vm-identity.c: refuse or escape such names and paths. */
-#define KNOWN_FINDING_VM_NAME_ANY_BYTES 1
+#define KNOWN_FINDING_VM_NAME_ANY_BYTES 0
 
 /* kvmfs_parse_vm_dirname() takes "59\n-66" as VM 59-66: the newline check
  * covers only the part after the dash, and parse_u64() allows one newline.

@@ -51,6 +51,9 @@ static void test_names_from_cgroups(void **state) {
                 { "/machine.slice/machine-build01.scope", "build01" },
                 { "/user.slice/user-0.slice/session-1.scope", NULL },
                 { "/", NULL },
+                /* Escapes that decode to bytes no name may show stay text. */
+                { "/machine.slice/machine-qemu\\x2d3\\x2dbad\\xffname.scope", "bad\\xffname" },
+                { "/machine.slice/machine-qemu\\x2d4\\x2dline\\x0a\\x3c0\\x3eforged.scope", "line\\x0a<0>forged" },
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 char *name = NULL;
@@ -85,6 +88,29 @@ static void test_names_from_cmdline(void **state) {
         assert_int_equal(vm_name_from_cmdline(e, sizeof(e), &name), -ENOENT);
 }
 
+static void test_outside_names_are_printable_utf8(void **state) {
+        static const char bad[] = "qemu\0-name\0guest=bad\xffname\nforged\0";
+        static const char utf8[] = "qemu\0-name\0guest=caf\xc3\xa9-\xe2\x82\xac\0";
+        char *name = NULL, *cg2 = NULL, *v1 = NULL;
+
+        /* A byte outside UTF-8 would make sd-bus refuse every ListVMs; a
+         * newline would forge a log line. */
+        assert_int_equal(vm_name_from_cmdline(bad, sizeof(bad), &name), 0);
+        assert_string_equal(name, "bad\\xffname\\x0aforged");
+        free(name);
+        assert_int_equal(vm_name_from_cmdline(utf8, sizeof(utf8), &name), 0);
+        assert_string_equal(name, "caf\xc3\xa9-\xe2\x82\xac");
+        free(name);
+        /* Overlong and surrogate forms are not UTF-8 either. */
+        name = strndup_printable("\xc0\xaf\xed\xa0\x80", 5);
+        assert_string_equal(name, "\\xc0\\xaf\\xed\\xa0\\x80");
+        free(name);
+        assert_int_equal(parse_proc_cgroup("0::/delegated/\xfe\x7f\n", &cg2, &v1), 0);
+        assert_string_equal(cg2, "/delegated/\\xfe\\x7f");
+        free(cg2);
+        free(v1);
+}
+
 static void test_vm_dirnames(void **state) {
         pid_t pid;
         int fd;
@@ -99,6 +125,7 @@ static void test_vm_dirnames(void **state) {
         assert_int_equal(kvmfs_parse_vm_dirname("a-1", &pid, &fd), -EINVAL);
         assert_int_equal(kvmfs_parse_vm_dirname("1-2-3", &pid, &fd), -EINVAL);
         assert_int_equal(kvmfs_parse_vm_dirname("99999999999-1", &pid, &fd), -EINVAL);
+        assert_int_equal(kvmfs_parse_vm_dirname("59\n-66", &pid, &fd), -EINVAL);
 }
 
 static void test_reclaim_results(void **state) {
@@ -322,6 +349,7 @@ int main(void) {
                 cmocka_unit_test(test_sizes),
                 cmocka_unit_test(test_percentages),
                 cmocka_unit_test(test_vm_uuids),
+                cmocka_unit_test(test_outside_names_are_printable_utf8),
                 cmocka_unit_test(test_vm_lookup_by_id_name_or_uuid),
                 cmocka_unit_test(test_cgroup_paths),
         };
