@@ -36,7 +36,7 @@ static bool decimal(const char *s, size_t n, uint64_t max, uint64_t *ret) {
  * let pass, up to 23 characters of pid. */
 static void check_dirname(const char *s) {
         const char *dash = strchr(s, '-');
-        uint64_t pid, fd;
+        uint64_t pid = 0, fd = 0;
         bool plain = dash && dash - s < 24 && decimal(s, (size_t) (dash - s), INT32_MAX, &pid) && pid > 0 &&
                      decimal(dash + 1, strlen(dash + 1), INT32_MAX, &fd);
         pid_t got_pid = 0;
