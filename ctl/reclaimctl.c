@@ -89,6 +89,7 @@ static const Verb verbs[] = {
         { "reload",  "reload",  0, 0, 0, NULL, verb_reload },
         { "monitor", "monitor", 0, 0, 0, NULL, verb_monitor },
         { "dump",    "dump",    0, 0, 0, NULL, verb_dump },
+        { "history", "history [VM]", 0, 1, 0, NULL, verb_history },
         {}
 };
 
@@ -126,7 +127,9 @@ static void help(void) {
                "  reload                       Reload the configuration\n"
                "  monitor                      Print Reclaimed and PressureEvent signals\n"
                "                               as they come, until interrupted\n"
-               "  dump                         Everything the daemon knows, in one snapshot\n\n"
+               "  dump                         Everything the daemon knows, in one snapshot\n"
+               "  history [VM]                 The last rounds (up to 1000), oldest first, or\n"
+               "                               what they asked of one VM (id or name)\n\n"
                "Options:\n"
                "  -h --help                    Show this help\n"
                "     --version                 Show the package version\n"

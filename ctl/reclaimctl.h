@@ -11,6 +11,7 @@
  *   reclaimctl-policy.c   policy get, list, set, remove, keys
  *   reclaimctl-reclaim.c  reclaim, reload
  *   reclaimctl-monitor.c  monitor
+ *   reclaimctl-history.c  history (the rounds the daemon kept)
  *   reclaimctl-table.c    human output: column tables (libsmartcols), "label: value" lines
  *   reclaimctl-json.c     JSON output (json-c), the field names
  *   reclaimctl-util.c     pure helpers: parsers, formatting, exit codes
@@ -254,3 +255,6 @@ int verb_monitor(sd_bus *bus, int argc, char **argv);
 
 /* reclaimctl-dump.c */
 int verb_dump(sd_bus *bus, int argc, char **argv);
+
+/* reclaimctl-history.c */
+int verb_history(sd_bus *bus, int argc, char **argv);
