@@ -12,6 +12,7 @@
  *   reclaimctl-reclaim.c  reclaim, reload
  *   reclaimctl-monitor.c  monitor
  *   reclaimctl-history.c  history (the rounds the daemon kept)
+ *   reclaimctl-metrics.c  metrics (the exposition text, as a scraper gets it)
  *   reclaimctl-table.c    human output: column tables (libsmartcols), "label: value" lines
  *   reclaimctl-json.c     JSON output (json-c), the field names
  *   reclaimctl-util.c     pure helpers: parsers, formatting, exit codes
@@ -48,6 +49,7 @@ extern const char *arg_bus_address;
 extern bool arg_pages_set;
 extern uint64_t arg_pages;
 extern const char *arg_action;
+extern bool arg_openmetrics;
 
 /* ---- error lines; each returns the exit code it is given (reclaimctl.c) ---- */
 
@@ -173,6 +175,8 @@ typedef struct DaemonRecord {
         int disable_shrinker;
         const char *shrinker_restore;
         int round_in_flight;
+        const char *metrics_file;
+        uint64_t metrics_interval;
 } DaemonRecord;
 
 typedef struct PolicyEntry {
@@ -258,3 +262,6 @@ int verb_dump(sd_bus *bus, int argc, char **argv);
 
 /* reclaimctl-history.c */
 int verb_history(sd_bus *bus, int argc, char **argv);
+
+/* reclaimctl-metrics.c */
+int verb_metrics(sd_bus *bus, int argc, char **argv);

@@ -45,7 +45,7 @@ int bus_append_status(sd_bus_message *reply, Manager *m) {
 static int append_daemon(sd_bus_message *reply, const Manager *m) {
         const DaemonSettings *d = &m->config->daemon;
 
-        return sd_bus_message_append(reply, "a{sv}", 10,
+        return sd_bus_message_append(reply, "a{sv}", 12,
                                      "ConfigFile", "s", m->config_file ?: "",
                                      "DebugfsDir", "s", m->kvm_dir,
                                      "CgroupRoot", "s", m->cgroup_root ?: "",
@@ -55,6 +55,8 @@ static int append_daemon(sd_bus_message *reply, const Manager *m) {
                                      "RefreshInterval", "t", d->refresh_usec,
                                      "DisableKernelShrinker", "b", (int) d->disable_kernel_shrinker,
                                      "ShrinkerRestoreValue", "s", m->shrinker_saved ?: "",
+                                     "MetricsFile", "s", d->metrics_file ?: "",
+                                     "MetricsInterval", "t", d->metrics_interval_usec,
                                      "RoundInFlight", "b", (int) reclaim_busy(m));
 }
 

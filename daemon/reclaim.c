@@ -15,6 +15,7 @@
 #include "kvm-reclaim.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics.h"
 #include "reclaim.h"
 #include "util.h"
 
@@ -364,6 +365,7 @@ static void record_history(Manager *m, const Round *r, const RoundResult *res) {
         }
         if (round_record(r, res, &rec) < 0)
                 return;
+        metrics_note_round(m, r->kind, r->vm_id ? "vm" : r->scope ?: "host", rec.carried_out, rec.duration_usec);
         history_add(q->history, &rec);
 }
 
@@ -528,6 +530,7 @@ static void apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundR
         res->zapped += zapped;
         m->reclaimed_cache_pages += freed;
         m->reclaimed_shadow_pages += zapped;
+        metrics_note_reclaimed(m, r->kind, freed, zapped);
         if (hv) {
                 hv->caches_freed = freed;
                 hv->zapped = zapped;
@@ -536,6 +539,7 @@ static void apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundR
                 return;
         v->reclaimed_cache_pages += freed;
         v->reclaimed_shadow_pages += zapped;
+        v->regrow_pending += zapped;
         if (freed > 0)
                 bus_emit_reclaimed(m, v, "caches", freed, r->reason);
         if (zapped > 0)

@@ -71,7 +71,8 @@ libs=(no)
 [ -f /usr/share/bash-completion/bash_completion ] && libs+=(yes)
 
 for l in "${libs[@]}"; do
-        expect "$l" "dump history list monitor policy reclaim reload status" kvm-reclaimctl ""
+        expect "$l" "dump history list metrics monitor policy reclaim reload status" kvm-reclaimctl ""
+        expect "$l" "--openmetrics" kvm-reclaimctl metrics --o
         expect "$l" "policy" kvm-reclaimctl po
         expect "$l" "get keys list remove set" kvm-reclaimctl policy ""
         expect "$l" "--json --json=" kvm-reclaimctl --js
