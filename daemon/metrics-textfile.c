@@ -47,6 +47,12 @@ static int on_textfile_timer(sd_event_source *source, uint64_t usec, void *userd
         int r;
 
         s->textfile_timer = sd_event_source_disable_unref(s->textfile_timer);
+        /* Mid-round the counts are read and the results not in yet: the
+         * round's end is a change of its own, written then. */
+        if (reclaim_busy(m)) {
+                log_debug("A round is in flight: %s is written when it ends.", s->textfile);
+                return 0;
+        }
         r = metrics_render(m, METRICS_PROMETHEUS, &text, &len);
         if (r < 0)
                 return log_error_errno(r, "Cannot render metrics: %m");
