@@ -30,8 +30,9 @@ const char *round_kind_to_string(RoundKind k) {
                 return "max-pages";
         case ROUND_MANUAL:
                 return "manual";
+        default:
+                return "unknown";
         }
-        return "unknown";
 }
 
 int metrics_new(Metrics **ret) {

@@ -30,7 +30,6 @@ typedef struct Metrics Metrics;
 
 /* The round kinds as label values: "pressure", "max-pages", "manual". */
 const char *round_kind_to_string(RoundKind k);
-#define _ROUND_KIND_MAX 3
 
 int metrics_new(Metrics **ret);
 /* Removes the textfile it wrote: numbers from a daemon that stopped must

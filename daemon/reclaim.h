@@ -27,6 +27,7 @@ typedef enum RoundKind {
         ROUND_PRESSURE,                 /* a PSI trigger fired: up to StepPages=, each VM's Action= */
         ROUND_CAPS,                     /* MaxPages=: each VM above its cap down to it */
         ROUND_MANUAL,                   /* Reclaim over D-Bus: the goal and action given */
+        _ROUND_KIND_MAX,
 } RoundKind;
 
 typedef struct ReclaimRequest {
