@@ -47,7 +47,7 @@ printf '%-44s %10.2f s\n' "host reclaim of 65536 pages (recount+plan+act)" "$(ec
 printf '%-44s %10s\n' "kernel writes in that round" "$writes"
 printf '%-44s %10s\n' "freed (caches, zapped)" "$(cut -d' ' -f2,3 "$TEST_TMP/out")"
 printf '%-44s %10.2f s\n' "Metrics (render + reply)" "$(echo "$t6 - $t5" | bc)"
-printf '%-44s %10s bytes\n' "Metrics text (as busctl prints it)" "$(wc -c < "$TEST_TMP/metrics")"
+printf '%-44s %10s\n' "Metrics text, bytes as busctl prints it" "$(wc -c < "$TEST_TMP/metrics")"
 printf '%-44s %10.2f s\n' "History after that round" "$(echo "$t7 - $t6" | bc)"
 printf '%-44s %10s KiB (peak %s KiB)\n' "daemon RSS" "$rss" "$hwm"
 echo "removing VMs..."

@@ -100,8 +100,9 @@ assert_eq "$(stat -c %a "$PROM")" 644 "mode of the textfile"
 
 # --- Idle: no write, no wake-up. ---
 # The VMs' settle recount (200 ms after start) asks for a write, which
-# comes at the end of the first interval (and finds nothing new): wait.
-sleep 2.5
+# comes at the end of the first interval and finds nothing new: wait for it.
+wait_for_log "Metrics unchanged" 10 || fail "no second look at the textfile after the settle recount"
+sleep 0.3
 switches() { # voluntary + involuntary context switches of all the daemon's threads
 	cat /proc/"$DAEMON_PID"/task/*/status | awk '/ctxt_switches/ { n += $2 } END { print n }'
 }
