@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # kvm-reclaimd with N fake VMs (default 10,000): start-up scan, one
-# ListVMs, one host-wide reclaim round over D-Bus, and the daemon's RSS.
+# ListVMs, one host-wide reclaim round over D-Bus, the Metrics text and
+# the History after it, and the daemon's RSS.
 # Prints figures; asserts nothing.  Usage: bench/daemon-scale.sh [N]
 set -eu
 cd "$(dirname "$0")/.."
@@ -33,6 +34,9 @@ t1=$(date +%s.%N)
 B=(busctl --address="$BUS_ADDR" --timeout=120 call org.kvmreclaim1 /org/kvmreclaim1 org.kvmreclaim1.Manager)
 t2=$(date +%s.%N); "${B[@]}" ListVMs > /dev/null; t3=$(date +%s.%N)
 "${B[@]}" Reclaim sts / 65536 caches+zap > "$TEST_TMP/out"; t4=$(date +%s.%N)
+# Metrics right after the round's recount: the render and reply alone.
+t5=$(date +%s.%N); "${B[@]}" Metrics s prometheus > "$TEST_TMP/metrics"; t6=$(date +%s.%N)
+"${B[@]}" History t 0 > "$TEST_TMP/history"; t7=$(date +%s.%N)
 rss=$(awk '/VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status")
 hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$DAEMON_PID/status")
 writes=$(wc -l < "$FAKE/.fake_log")
@@ -42,6 +46,9 @@ printf '%-44s %10.2f s\n' "ListVMs (recount + reply)" "$(echo "$t3 - $t2" | bc)"
 printf '%-44s %10.2f s\n' "host reclaim of 65536 pages (recount+plan+act)" "$(echo "$t4 - $t3" | bc)"
 printf '%-44s %10s\n' "kernel writes in that round" "$writes"
 printf '%-44s %10s\n' "freed (caches, zapped)" "$(cut -d' ' -f2,3 "$TEST_TMP/out")"
+printf '%-44s %10.2f s\n' "Metrics (render + reply)" "$(echo "$t6 - $t5" | bc)"
+printf '%-44s %10s\n' "Metrics text, bytes as busctl prints it" "$(wc -c < "$TEST_TMP/metrics")"
+printf '%-44s %10.2f s\n' "History after that round" "$(echo "$t7 - $t6" | bc)"
 printf '%-44s %10s KiB (peak %s KiB)\n' "daemon RSS" "$rss" "$hwm"
 echo "removing VMs..."
 stop_daemon

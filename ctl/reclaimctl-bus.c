@@ -403,6 +403,8 @@ static int daemon_field(sd_bus_message *m, const char *key, void *userdata) {
                 { "DisableKernelShrinker",   "b", offsetof(DaemonRecord, disable_shrinker), 0 },
                 { "ShrinkerRestoreValue",    "s", offsetof(DaemonRecord, shrinker_restore), 0 },
                 { "RoundInFlight",           "b", offsetof(DaemonRecord, round_in_flight), 0 },
+                { "MetricsFile",             "s", offsetof(DaemonRecord, metrics_file), 0 },
+                { "MetricsInterval",         "t", offsetof(DaemonRecord, metrics_interval), 0 },
         };
 
         return read_field_table(m, key, fields, ELEMENTSOF(fields), userdata, NULL);

@@ -38,6 +38,8 @@ static void json_dump(const DumpRecord *d) {
         json_pair_bool(&j, "DisableKernelShrinker", d->daemon.disable_shrinker > 0);
         json_pair_str(&j, "ShrinkerRestoreValue", d->daemon.shrinker_restore);
         json_pair_bool(&j, "RoundInFlight", d->daemon.round_in_flight > 0);
+        json_pair_str(&j, "MetricsFile", d->daemon.metrics_file ?: "");
+        json_pair_u64(&j, "MetricsInterval", d->daemon.metrics_interval);
         json_end_object(&j);
 
         json_key(&j, "Policies");
@@ -225,6 +227,11 @@ int verb_dump(sd_bus *bus, int argc, char **argv) {
         print_field("KVM's shrinker", "%s", d.daemon.shrinker_restore && *d.daemon.shrinker_restore ?
                     "off while running" : d.daemon.disable_shrinker > 0 ? "not found" : "left alone");
         print_field("Round in flight", "%s", d.daemon.round_in_flight > 0 ? "yes" : "no");
+        if (d.daemon.metrics_file && *d.daemon.metrics_file)
+                print_field("Metrics file", "%s (after changes, at most every %s)", d.daemon.metrics_file,
+                            format_timespan_usec(a, sizeof(a), d.daemon.metrics_interval));
+        else
+                print_field("Metrics file", "-");
 
         puts("\nPolicies:");
         r = print_policies(&d);

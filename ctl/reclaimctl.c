@@ -34,6 +34,7 @@ const char *arg_bus_address = NULL;
 bool arg_pages_set = false;
 uint64_t arg_pages = 0;
 const char *arg_action = NULL;
+bool arg_openmetrics = false;
 
 /* Every error path prints exactly one line through here. */
 int error_line(int exit_code, const char *format, ...) {
@@ -69,6 +70,7 @@ enum {
         VERB_ALLOWS_RECLAIM = 1 << 1,
         VERB_OFFLINE        = 1 << 2,   /* never connects: run() gets a NULL bus */
         VERB_ALLOWS_DRY_RUN = 1 << 3,
+        VERB_ALLOWS_OPENMETRICS = 1 << 4,
 };
 
 typedef struct Verb {
@@ -89,6 +91,8 @@ static const Verb verbs[] = {
         { "reload",  "reload",  0, 0, 0, NULL, verb_reload },
         { "monitor", "monitor", 0, 0, 0, NULL, verb_monitor },
         { "dump",    "dump",    0, 0, 0, NULL, verb_dump },
+        { "history", "history [VM]", 0, 1, 0, NULL, verb_history },
+        { "metrics", "metrics [--openmetrics]", 0, 0, VERB_ALLOWS_OPENMETRICS, NULL, verb_metrics },
         {}
 };
 
@@ -126,7 +130,10 @@ static void help(void) {
                "  reload                       Reload the configuration\n"
                "  monitor                      Print Reclaimed and PressureEvent signals\n"
                "                               as they come, until interrupted\n"
-               "  dump                         Everything the daemon knows, in one snapshot\n\n"
+               "  dump                         Everything the daemon knows, in one snapshot\n"
+               "  history [VM]                 The last rounds (up to 1000), oldest first, or\n"
+               "                               what they asked of one VM (id or name)\n"
+               "  metrics                      The metrics as a Prometheus scraper gets them\n\n"
                "Options:\n"
                "  -h --help                    Show this help\n"
                "     --version                 Show the package version\n"
@@ -139,7 +146,8 @@ static void help(void) {
                "                               (/run/kvm-reclaimd/conf.d)\n"
                "     --pages=N                 reclaim: the goal in 4 KiB pages\n"
                "     --action=ACTION           reclaim: caches, zap or caches+zap\n"
-               "     --dry-run                 reclaim, policy set: print the daemon's plan, change nothing\n\n"
+               "     --dry-run                 reclaim, policy set: print the daemon's plan, change nothing\n"
+               "     --openmetrics             metrics: OpenMetrics 1.0 instead of Prometheus text\n\n"
                "Exit status: 0 success, 1 failure, 2 usage error, 3 daemon not running or\n"
                "unreachable, 4 access denied, 5 invalid argument.\n"
                "See the %s(1) man page for details.\n",
@@ -157,6 +165,7 @@ enum {
         ARG_PAGES,
         ARG_ACTION,
         ARG_DRY_RUN,
+        ARG_OPENMETRICS,
 };
 
 /* Returns -1 to go on, or an exit code. */
@@ -173,6 +182,7 @@ static int parse_argv(int argc, char *argv[], bool *have_reclaim_opts) {
                 { "pages",       required_argument, NULL, ARG_PAGES       },
                 { "action",      required_argument, NULL, ARG_ACTION      },
                 { "dry-run",     no_argument,       NULL, ARG_DRY_RUN     },
+                { "openmetrics", no_argument,       NULL, ARG_OPENMETRICS },
                 {}
         };
         int c, r;
@@ -223,6 +233,9 @@ static int parse_argv(int argc, char *argv[], bool *have_reclaim_opts) {
                         break;
                 case ARG_DRY_RUN:
                         arg_dry_run = true;
+                        break;
+                case ARG_OPENMETRICS:
+                        arg_openmetrics = true;
                         break;
                 case ':':
                         return usage_error("Option '%s' needs an argument.", argv[optind - 1]);
@@ -287,6 +300,8 @@ int main(int argc, char *argv[]) {
                 return usage_error("--pages and --action only go with 'reclaim'.");
         if (arg_dry_run && !(verb->flags & VERB_ALLOWS_DRY_RUN))
                 return usage_error("--dry-run only goes with 'reclaim' and 'policy set'.");
+        if (arg_openmetrics && !(verb->flags & VERB_ALLOWS_OPENMETRICS))
+                return usage_error("--openmetrics only goes with 'metrics'.");
 
         if (verb->check) {
                 r = verb->check(n_args, args);

@@ -11,6 +11,8 @@
  *   reclaimctl-policy.c   policy get, list, set, remove, keys
  *   reclaimctl-reclaim.c  reclaim, reload
  *   reclaimctl-monitor.c  monitor
+ *   reclaimctl-history.c  history (the rounds the daemon kept)
+ *   reclaimctl-metrics.c  metrics (the exposition text, as a scraper gets it)
  *   reclaimctl-table.c    human output: column tables (libsmartcols), "label: value" lines
  *   reclaimctl-json.c     JSON output (json-c), the field names
  *   reclaimctl-util.c     pure helpers: parsers, formatting, exit codes
@@ -47,6 +49,7 @@ extern const char *arg_bus_address;
 extern bool arg_pages_set;
 extern uint64_t arg_pages;
 extern const char *arg_action;
+extern bool arg_openmetrics;
 
 /* ---- error lines; each returns the exit code it is given (reclaimctl.c) ---- */
 
@@ -172,6 +175,8 @@ typedef struct DaemonRecord {
         int disable_shrinker;
         const char *shrinker_restore;
         int round_in_flight;
+        const char *metrics_file;
+        uint64_t metrics_interval;
 } DaemonRecord;
 
 typedef struct PolicyEntry {
@@ -254,3 +259,9 @@ int verb_monitor(sd_bus *bus, int argc, char **argv);
 
 /* reclaimctl-dump.c */
 int verb_dump(sd_bus *bus, int argc, char **argv);
+
+/* reclaimctl-history.c */
+int verb_history(sd_bus *bus, int argc, char **argv);
+
+/* reclaimctl-metrics.c */
+int verb_metrics(sd_bus *bus, int argc, char **argv);

@@ -94,6 +94,11 @@ expect 2 "Invalid --json 'long'" $B status --json=long
 expect 2 "--dry-run only goes with 'reclaim'" $B status --dry-run
 expect 2 "--dry-run only goes with 'reclaim'" $B dump --dry-run
 expect 2 "Too many arguments" $B dump extra
+expect 2 "Too many arguments; usage: kvm-reclaimctl history \[VM\]" $B history a b
+expect 2 "Too many arguments" $B metrics extra
+expect 2 "--openmetrics only goes with 'metrics'" $B history --openmetrics
+expect 3 "Failed to connect" $B history web-1
+expect 3 "Failed to connect" $B metrics --openmetrics
 
 # Valid command lines get as far as connecting, and the bus is not there: 3.
 expect 3 "Failed to connect" $B status --json=pretty

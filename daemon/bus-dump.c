@@ -8,6 +8,7 @@
 
 #include "bus-methods.h"
 #include "config.h"
+#include "history.h"
 #include "manager.h"
 #include "pressure.h"
 #include "reclaim.h"
@@ -44,7 +45,7 @@ int bus_append_status(sd_bus_message *reply, Manager *m) {
 static int append_daemon(sd_bus_message *reply, const Manager *m) {
         const DaemonSettings *d = &m->config->daemon;
 
-        return sd_bus_message_append(reply, "a{sv}", 10,
+        return sd_bus_message_append(reply, "a{sv}", 12,
                                      "ConfigFile", "s", m->config_file ?: "",
                                      "DebugfsDir", "s", m->kvm_dir,
                                      "CgroupRoot", "s", m->cgroup_root ?: "",
@@ -54,6 +55,8 @@ static int append_daemon(sd_bus_message *reply, const Manager *m) {
                                      "RefreshInterval", "t", d->refresh_usec,
                                      "DisableKernelShrinker", "b", (int) d->disable_kernel_shrinker,
                                      "ShrinkerRestoreValue", "s", m->shrinker_saved ?: "",
+                                     "MetricsFile", "s", d->metrics_file ?: "",
+                                     "MetricsInterval", "t", d->metrics_interval_usec,
                                      "RoundInFlight", "b", (int) reclaim_busy(m));
 }
 
@@ -107,18 +110,26 @@ static int append_vms(sd_bus_message *reply, const Manager *m) {
         return sd_bus_message_close_container(reply);
 }
 
-/* Newest first: (ended, reason, took µs, VMs planned, pages planned,
- * cache pages freed, shadow pages zapped, carried out). */
+/* The last rounds that planned anything, newest first: (ended, reason,
+ * took µs, VMs planned, pages planned, cache pages freed, shadow pages
+ * zapped, carried out).  The History method has them all. */
+#define DUMP_ROUNDS 16
 static int append_rounds(sd_bus_message *reply, const Manager *m) {
-        const RoundRecord *h;
-        size_t n = reclaim_history(m, &h);
+        const History *h = reclaim_history(m);
+        size_t shown = 0;
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "(tstttttb)");
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = sd_bus_message_append(reply, "(tstttttb)", h[i].realtime_usec, h[i].reason, h[i].duration_usec,
-                                          (uint64_t) h[i].n_vms, h[i].planned_pages, h[i].caches_freed, h[i].zapped,
-                                          (int) h[i].carried_out);
+        for (size_t i = history_size(h); r >= 0 && i > 0 && shown < DUMP_ROUNDS; i--) {
+                const RoundRecord *x = history_get(h, i - 1);
+
+                if (x->n_vms == 0)
+                        continue;
+                r = sd_bus_message_append(reply, "(tstttttb)", x->realtime_usec, x->reason, x->duration_usec,
+                                          (uint64_t) x->n_vms, x->planned_pages, x->caches_freed, x->zapped,
+                                          (int) x->carried_out);
+                shown++;
+        }
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);

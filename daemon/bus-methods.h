@@ -29,6 +29,8 @@ int bus_method_reclaim(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int bus_method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int bus_method_plan_reclaim(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int bus_method_dump(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int bus_method_history(sd_bus_message *m, void *userdata, sd_bus_error *error);  /* bus-history.c */
+int bus_method_metrics(sd_bus_message *m, void *userdata, sd_bus_error *error);  /* bus-metrics.c */
 
 /* Shared by the handler files: the root check (bus-methods.c), the VM
  * record (susstttta{sv}) and the policy dict (a{sv}) of docs/DBUS.md. */

@@ -42,6 +42,11 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Dump", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", state), bus_method_dump,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("History", SD_BUS_ARGS("t", after),
+                                SD_BUS_RESULT("a(tttssubtttta(ssbtttttt))", rounds), bus_method_history,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Metrics", SD_BUS_ARGS("s", format), SD_BUS_RESULT("s", text), bus_method_metrics,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, bus_method_reload,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
 

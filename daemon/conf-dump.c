@@ -32,7 +32,8 @@ static void dump_daemon(const Config *c, FILE *f) {
                         continue;
                 s = c->daemon_set[k->field];
                 if (k->type == CONFIG_TYPE_PATH && !*(char *const *) ((const char *) &c->daemon + k->offset)) {
-                        fprintf(f, "# %s= is not set: detected at start\n", k->name);
+                        fprintf(f, "# %s= is not set%s\n", k->name,
+                                (k->flags & CONFIG_KEY_DETECTED) ? ": detected at start" : ": off");
                         continue;
                 }
                 if (s)

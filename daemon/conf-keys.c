@@ -21,7 +21,7 @@
 const ConfigKey config_keys[] = {
         DAEMON("DebugfsDir", DAEMON_DEBUGFS_DIR, CONFIG_TYPE_PATH, debugfs_dir, 0, 0,
                KVM_RECLAIM_DEBUGFS_DIR_DEFAULT, 0),
-        DAEMON("CgroupRoot", DAEMON_CGROUP_ROOT, CONFIG_TYPE_PATH, cgroup_root, 0, 0, NULL, 0),
+        DAEMON("CgroupRoot", DAEMON_CGROUP_ROOT, CONFIG_TYPE_PATH, cgroup_root, 0, 0, NULL, CONFIG_KEY_DETECTED),
         DAEMON("PressureWindow", DAEMON_WINDOW, CONFIG_TYPE_TIMESPAN, window_usec,
                500 * USEC_PER_MSEC, 10 * USEC_PER_SEC, "500ms", 0),
         DAEMON("SystemPressureThreshold", DAEMON_SYSTEM_THRESHOLD, CONFIG_TYPE_PSI, system_threshold_usec,
@@ -31,6 +31,9 @@ const ConfigKey config_keys[] = {
                USEC_PER_SEC, 24 * 3600 * USEC_PER_SEC, "10s", 0),
         DAEMON("DisableKernelShrinker", DAEMON_DISABLE_SHRINKER, CONFIG_TYPE_BOOL, disable_kernel_shrinker,
                0, 1, "yes", 0),
+        DAEMON("MetricsFile", DAEMON_METRICS_FILE, CONFIG_TYPE_PATH, metrics_file, 0, 0, NULL, 0),
+        DAEMON("MetricsInterval", DAEMON_METRICS_INTERVAL, CONFIG_TYPE_TIMESPAN, metrics_interval_usec,
+               USEC_PER_SEC, 24 * 3600 * USEC_PER_SEC, "30s", 0),
 
         POLICY("Weight", POLICY_WEIGHT, CONFIG_TYPE_UINT32, weight, POLICY_WEIGHT_MIN, POLICY_WEIGHT_MAX,
                "100", 0),

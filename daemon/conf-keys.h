@@ -21,6 +21,8 @@ typedef struct DaemonSettings {
         uint64_t step_pages;             /* most pages one event reclaims */
         uint64_t refresh_usec;           /* recount period, only with MaxPages= */
         bool disable_kernel_shrinker;
+        char *metrics_file;              /* node_exporter textfile; NULL = none */
+        uint64_t metrics_interval_usec;  /* least time between two writes of it */
 } DaemonSettings;
 
 typedef enum DaemonField {
@@ -31,6 +33,8 @@ typedef enum DaemonField {
         DAEMON_STEP_PAGES,
         DAEMON_REFRESH,
         DAEMON_DISABLE_SHRINKER,
+        DAEMON_METRICS_FILE,
+        DAEMON_METRICS_INTERVAL,
         _DAEMON_FIELD_MAX,
 } DaemonField;
 
@@ -56,6 +60,7 @@ enum {
         CONFIG_KEY_CGROUP_ONLY   = 1 << 2, /* only in [Policy /cgroup] sections */
         CONFIG_KEY_ROUND_UP      = 1 << 3, /* bytes to pages: up (else down) */
         CONFIG_KEY_INFINITY      = 1 << 4, /* "infinity" means 0, "no limit" */
+        CONFIG_KEY_DETECTED      = 1 << 5, /* a path that is detected at start when not set */
 };
 
 typedef struct ConfigKey {

@@ -81,8 +81,10 @@ Config *config_new(void) {
 Config *config_free(Config *c) {
         if (!c)
                 return NULL;
-        free(c->daemon.debugfs_dir);
-        free(c->daemon.cgroup_root);
+        for (size_t i = 0; i < config_keys_n; i++)
+                if (config_keys[i].section == CONFIG_SECTION_DAEMON && config_keys[i].type == CONFIG_TYPE_PATH &&
+                    !(config_keys[i].flags & CONFIG_KEY_ALIAS))
+                        free(*(char **) ((char *) &c->daemon + config_keys[i].offset));
         for (size_t f = 0; f < _DAEMON_FIELD_MAX; f++)
                 setting_free(c->daemon_set[f]);
         free(c->policies);

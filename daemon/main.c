@@ -7,6 +7,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics.h"
 #include "util.h"
 
 /* sysexits.h's EX_CONFIG, as systemd's exit status "CONFIG". */
@@ -43,6 +44,7 @@ static void help(void) {
                "     --bus-address=ADDR     Serve on the bus at ADDR\n"
                "     --no-bus               Serve no D-Bus API\n"
                "     --bus-introspect       Print the D-Bus introspection XML and exit\n"
+               "     --list-metrics         Print the table of metric families and exit\n"
                "     --log-level=LEVEL      err, warning, notice, info or debug\n",
                KVM_RECLAIMD_CONF_FILE, KVM_RECLAIMD_CONF_DIR, KVM_RECLAIMD_RUN_CONF_DIR, KVM_RECLAIMD_STATE_DIR);
 }
@@ -53,6 +55,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_VERSION = 0x100, ARG_CONFIG, ARG_CONF_DIR, ARG_RUNTIME_CONF_DIR, ARG_CHECK_CONFIG,
                 ARG_DEBUGFS_DIR, ARG_PROC_ROOT, ARG_SYSTEM, ARG_USER, ARG_BUS_ADDRESS, ARG_NO_BUS,
                 ARG_BUS_INTROSPECT, ARG_LOG_LEVEL, ARG_DRY_RUN, ARG_SHRINKER_PARAM, ARG_STATE_DIR,
+                ARG_LIST_METRICS,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -68,6 +71,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
                 { "no-bus", no_argument, NULL, ARG_NO_BUS },
                 { "bus-introspect", no_argument, NULL, ARG_BUS_INTROSPECT },
+                { "list-metrics", no_argument, NULL, ARG_LIST_METRICS },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
                 { "shrinker-param", required_argument, NULL, ARG_SHRINKER_PARAM },
@@ -119,6 +123,9 @@ static int parse_argv(int argc, char *argv[]) {
                         r = bus_introspect(stdout);
                         if (r < 0)
                                 return log_error_errno(r, "Cannot introspect: %m");
+                        return 1;
+                case ARG_LIST_METRICS:
+                        metrics_list_families(stdout);
                         return 1;
                 case ARG_DRY_RUN:
                         arg_dry_run = true;

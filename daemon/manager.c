@@ -17,6 +17,7 @@
 #include "kvmfs.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics.h"
 #include "shrinker.h"
 #include "util.h"
 #include "vm-identity.h"
@@ -179,7 +180,7 @@ int manager_recount_vm(Manager *m, Vm *v) {
         if (r < 0)
                 return log_debug_errno(r, "VM %s: cannot read counters: %m", v->id);
         v->garbage_logged = false;
-        v->shadow_pages = shadow;
+        vm_count_shadow(v, shadow);
         v->cache_pages = cache;
         v->counted = true;
         /* Its count grew: ask it again. */
@@ -226,7 +227,10 @@ int manager_enforce_caps(Manager *m) {
         return manager_reclaim(m, &(ReclaimRequest) { .kind = ROUND_CAPS, .reason = "max-pages" }, NULL, NULL);
 }
 
+/* Every change of what the daemon shows ends here: STATUS=, and the
+ * metrics textfile, which follows changes rather than a clock. */
 void manager_update_status(Manager *m) {
+        metrics_changed(m);
         (void) sd_notifyf(false, "STATUS=%s%s: %zu VMs, %llu shadow pages, %llu cache pages, reclaimed %llu",
                           manager_mode(m), m->dry_run ? " (dry run)" : "", m->vms.n,
                           (unsigned long long) manager_total_shadow(m), (unsigned long long) manager_total_cache(m),
@@ -403,7 +407,10 @@ int manager_sync_sources(Manager *m) {
         r = manager_sync_triggers(m);
         if (r < 0)
                 return r;
-        return sync_refresh_timer(m);
+        r = sync_refresh_timer(m);
+        if (r < 0)
+                return r;
+        return metrics_sync(m);
 }
 
 /* ---- configuration ---- */
@@ -434,6 +441,7 @@ static int manager_apply_config(Manager *m, Config *c) {
         /* The 2 s fallback is said once, and again only for a new window. */
         if (window_changed)
                 m->window_fallback_logged = false;
+        metrics_note_config(m);
         return 0;
 }
 
@@ -456,6 +464,9 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         m->dry_run = o->dry_run;
         if (!m->proc_root || !m->conf_dirs[0] || !m->conf_dirs[1] || !m->shrinker_param || !m->state_dir)
                 return -ENOMEM;
+        r = metrics_new(&m->metrics);
+        if (r < 0)
+                return r;
 
         r = config_load(m->config_file, m->conf_dirs, &c, &err);
         if (r < 0)
@@ -559,8 +570,10 @@ int manager_reload(Manager *m, char **ret_error) {
         int r;
 
         r = config_load(m->config_file, m->conf_dirs, &c, ret_error);
-        if (r < 0)
+        if (r < 0) {
+                metrics_note_reload_failed(m);
                 return r;
+        }
         r = manager_apply_config(m, c);
         if (r < 0) {
                 config_free(c);
@@ -585,6 +598,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         reclaim_rounds_free(m);
+        m->metrics = metrics_free(m->metrics);
         if (m->shrinker_saved) {
                 _cleanup_free_ char *state = shrinker_state_file(m);
                 int r = state ? shrinker_restore(m->shrinker_param, state, m->shrinker_saved) : -ENOMEM;

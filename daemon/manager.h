@@ -75,6 +75,7 @@ typedef struct Manager {
         sd_event_source *settle_timer;   /* re-reads VMs just created */
 
         struct Rounds *rounds;           /* reclaim.c: the round in flight and those waiting */
+        struct Metrics *metrics;         /* metrics.c: counters that outlive a reload, the textfile */
 
         bool kernel_interface;           /* the series is there: mmu_reclaim files or the module param */
         int reclaim_refused;             /* <0: mmu_reclaim exists but cannot be written (why) */

@@ -11,9 +11,11 @@
 
 #include "actuator.h"
 #include "bus.h"
+#include "history.h"
 #include "kvm-reclaim.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics.h"
 #include "reclaim.h"
 #include "util.h"
 
@@ -21,6 +23,13 @@ typedef struct Waiter {
         reclaim_done_t done;
         void *userdata;
 } Waiter;
+
+/* What one VM of the plan held and gave, by planner index, for the history. */
+typedef struct RoundVm {
+        char *name;                     /* copied: the VM may be gone when the round ends */
+        uint64_t shadow_before, shadow_after, cache_pages;
+        uint64_t caches_freed, zapped;
+} RoundVm;
 
 typedef struct Round {
         RoundKind kind;
@@ -31,8 +40,10 @@ typedef struct Round {
         ReclaimAction action;
         Waiter *waiters;
         size_t n_waiters;
+        uint32_t requests;              /* events or calls merged into it */
 
         RoundPlan plan;                 /* notes gain the results' on the way */
+        RoundVm *vms;                   /* plan.n of them, once planned */
         char *kvm_dir;                  /* the worker's own copy */
         ActuatorOutcome *out;
         size_t n_out;
@@ -48,9 +59,7 @@ typedef struct Rounds {
         pthread_t thread;
         int event_fd;                   /* the worker says it is done */
         sd_event_source *event_source;
-        RoundRecord history[ROUND_HISTORY]; /* ring; next_history is the oldest */
-        size_t n_history, next_history;
-        RoundRecord ordered[ROUND_HISTORY];
+        History *history;
 } Rounds;
 
 static uint64_t now_usec(clockid_t c) {
@@ -267,6 +276,9 @@ int reclaim_plan(Manager *m, const Config *config, const ReclaimRequest *req, Ro
 static void round_free(Round *r) {
         if (!r)
                 return;
+        for (size_t i = 0; r->vms && i < r->plan.n; i++)
+                free(r->vms[i].name);
+        free(r->vms);
         free(r->vm_id);
         free(r->scope);
         free(r->reason);
@@ -290,32 +302,76 @@ static int round_add_waiter(Round *r, reclaim_done_t done, void *userdata) {
         return 0;
 }
 
-static void record_history(Rounds *q, const Round *r, const RoundResult *res) {
-        RoundRecord *h = &q->history[q->next_history];
-        char *reason = strdup(r->reason);
-
-        if (!reason)
-                return; /* a record less; the round itself is done */
-        free(h->reason);
-        *h = (RoundRecord) {
+/* The round as the history keeps it: its plan, VM by VM, with what each
+ * held and gave. */
+static int round_record(const Round *r, const RoundResult *res, RoundRecord *ret) {
+        _cleanup_(round_record_done) RoundRecord rec = {
                 .realtime_usec = now_usec(CLOCK_REALTIME),
                 .duration_usec = now_usec(CLOCK_MONOTONIC) - r->start_usec,
-                .reason = reason,
+                .reason = strdup(r->reason),
+                .scope = strdup(r->vm_id ?: r->scope ?: "host"),
+                .requests = r->requests,
                 .n_vms = r->plan.plan.n_steps,
                 .planned_pages = r->plan.plan.cache_pages + r->plan.plan.zap_pages,
                 .caches_freed = res->caches_freed,
                 .zapped = res->zapped,
                 .carried_out = res->carried_out,
         };
-        q->next_history = (q->next_history + 1) % ROUND_HISTORY;
-        if (q->n_history < ROUND_HISTORY)
-                q->n_history++;
+        const Plan *plan = &r->plan.plan;
+
+        if (!rec.reason || !rec.scope)
+                return -ENOMEM;
+        if (plan->n_steps > 0 && r->vms) {
+                rec.vms = calloc(plan->n_steps, sizeof(HistoryVm));
+                if (!rec.vms)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; rec.vms && i < plan->n_steps; i++) {
+                const PlanStep *step = &plan->steps[i];
+                const RoundVm *v = &r->vms[step->vm];
+
+                rec.vms[i] = (HistoryVm) {
+                        .id = strdup(r->plan.ids[step->vm]),
+                        .name = strdup_or_null(v->name),
+                        .caches = step->caches,
+                        .cache_pages = v->cache_pages,
+                        .zap = step->zap,
+                        .caches_freed = v->caches_freed,
+                        .zapped = v->zapped,
+                        .shadow_before = v->shadow_before,
+                        .shadow_after = res->carried_out ? v->shadow_after : v->shadow_before,
+                };
+                rec.n_listed = i + 1;
+                if (!rec.vms[i].id || (v->name && !rec.vms[i].name))
+                        return -ENOMEM;
+        }
+        *ret = rec;
+        rec = (RoundRecord) {};
+        return 0;
+}
+
+/* Rounds that planned something, and every pressure round (an event that
+ * found nothing to reclaim is worth seeing on a plot), are kept. */
+static void record_history(Manager *m, const Round *r, const RoundResult *res) {
+        Rounds *q = m->rounds;
+        RoundRecord rec;
+
+        if (res->error < 0 || (r->plan.plan.n_steps == 0 && r->kind != ROUND_PRESSURE))
+                return;
+        if (!q->history) {
+                q->history = history_new(HISTORY_ROUNDS_MAX, HISTORY_VM_ENTRIES_MAX);
+                if (!q->history)
+                        return; /* a record less; the round itself is done */
+        }
+        if (round_record(r, res, &rec) < 0)
+                return;
+        metrics_note_round(m, r->kind, r->vm_id ? "vm" : r->scope ?: "host", rec.carried_out, rec.duration_usec);
+        history_add(q->history, &rec);
 }
 
 /* Ends a round: history, the summary line, every waiter. */
 static void round_finish(Manager *m, Round *r, const RoundResult *res) {
-        if (res->error >= 0 && r->plan.plan.n_steps > 0)
-                record_history(m->rounds, r, res);
+        record_history(m, r, res);
         if (res->carried_out)
                 log_struct(LOG_INFO,
                            LOG_FIELDS(.message_id = LOG_MID_ROUND_DONE, .reason = r->reason,
@@ -389,6 +445,22 @@ static bool round_start(Manager *m, Round *r) {
                 finish_without_writing(m, r, 0);
                 return false;
         }
+        r->vms = calloc(r->plan.n, sizeof(RoundVm));
+        for (size_t i = 0; r->vms && i < r->plan.n; i++) {
+                const Vm *v = vm_table_find(&m->vms, r->plan.ids[i]);
+                char pid[16];
+
+                /* As ListVMs names it: the pid when it has no name. */
+                if (v) {
+                        snprintf(pid, sizeof(pid), "%d", (int) v->pid);
+                        r->vms[i] = (RoundVm) {
+                                .name = strdup(v->name ?: pid),
+                                .shadow_before = v->shadow_pages,
+                                .shadow_after = v->shadow_pages,
+                                .cache_pages = v->cache_pages,
+                        };
+                }
+        }
         log_plan(r);
         if (m->dry_run) {
                 log_info("Dry run: not carrying the plan out.");
@@ -452,14 +524,22 @@ static void apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundR
         for (size_t i = 0; i < r->plan.plan.n_steps && !step; i++)
                 if (r->plan.plan.steps[i].vm == o->vm)
                         step = &r->plan.plan.steps[i];
+        RoundVm *hv = r->vms ? &r->vms[o->vm] : NULL;
+
         res->caches_freed += freed;
         res->zapped += zapped;
         m->reclaimed_cache_pages += freed;
         m->reclaimed_shadow_pages += zapped;
+        metrics_note_reclaimed(m, r->kind, freed, zapped);
+        if (hv) {
+                hv->caches_freed = freed;
+                hv->zapped = zapped;
+        }
         if (!v) /* gone meanwhile: the totals still count */
                 return;
         v->reclaimed_cache_pages += freed;
         v->reclaimed_shadow_pages += zapped;
+        v->regrow_pending += zapped;
         if (freed > 0)
                 bus_emit_reclaimed(m, v, "caches", freed, r->reason);
         if (zapped > 0)
@@ -484,10 +564,14 @@ static void apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundR
 
         /* The counts are the truth, not our arithmetic: read them again. */
         if (manager_recount_vm(m, v) == -ENOENT) {
+                if (hv)
+                        hv->shadow_after = 0;
                 log_struct(LOG_INFO, LOG_FIELDS(.message_id = LOG_MID_VM_GONE, .vm = id), "VM %s is gone", id);
                 (void) vm_table_remove(&m->vms, id);
                 return;
         }
+        if (hv)
+                hv->shadow_after = v->shadow_pages;
         /* Fewer pages than asked: what is left are roots in use (see
          * include/kvm-reclaim.h).  Asking again before the count grows
          * would only repeat "zap N -> zapped 0". */
@@ -571,6 +655,7 @@ int manager_reclaim(Manager *m, const ReclaimRequest *req, reclaim_done_t done, 
                 for (r = m->rounds->head; r; r = r->next)
                         if (r->kind == req->kind && !r->vm_id && same_str(r->scope, req->scope)) {
                                 log_debug("Round (%s) joins the one already waiting.", req->reason);
+                                r->requests++;
                                 return round_add_waiter(r, done, userdata);
                         }
 
@@ -584,6 +669,7 @@ int manager_reclaim(Manager *m, const ReclaimRequest *req, reclaim_done_t done, 
                 .reason = strdup(req->reason),
                 .goal = req->goal,
                 .action = req->action,
+                .requests = 1,
         };
         if ((req->vm_id && !r->vm_id) || (req->scope && !r->scope) || !r->reason ||
             round_add_waiter(r, done, userdata) < 0) {
@@ -605,17 +691,8 @@ bool reclaim_busy(const Manager *m) {
         return m->rounds && m->rounds->in_flight;
 }
 
-size_t reclaim_history(const Manager *m, const RoundRecord **ret) {
-        Rounds *q = m->rounds;
-
-        if (!q) {
-                *ret = NULL;
-                return 0;
-        }
-        for (size_t i = 0; i < q->n_history; i++)
-                q->ordered[i] = q->history[(q->next_history + ROUND_HISTORY - 1 - i) % ROUND_HISTORY];
-        *ret = q->ordered;
-        return q->n_history;
+const History *reclaim_history(const Manager *m) {
+        return m->rounds ? m->rounds->history : NULL;
 }
 
 void reclaim_rounds_free(Manager *m) {
@@ -639,8 +716,7 @@ void reclaim_rounds_free(Manager *m) {
                         r->waiters[i].done(m, &cancelled, r->waiters[i].userdata);
                 round_free(r);
         }
-        for (size_t i = 0; i < ROUND_HISTORY; i++)
-                free(q->history[i].reason);
+        history_free(q->history);
         sd_event_source_disable_unref(q->event_source);
         close(q->event_fd);
         free(q);

@@ -27,6 +27,7 @@ typedef enum RoundKind {
         ROUND_PRESSURE,                 /* a PSI trigger fired: up to StepPages=, each VM's Action= */
         ROUND_CAPS,                     /* MaxPages=: each VM above its cap down to it */
         ROUND_MANUAL,                   /* Reclaim over D-Bus: the goal and action given */
+        _ROUND_KIND_MAX,
 } RoundKind;
 
 typedef struct ReclaimRequest {
@@ -78,19 +79,9 @@ typedef void (*reclaim_done_t)(Manager *m, const RoundResult *result, void *user
  * still gets its 'done' call, with that round's result. */
 int manager_reclaim(Manager *m, const ReclaimRequest *req, reclaim_done_t done, void *userdata);
 
-/* The last rounds, newest first, for Dump. */
-#define ROUND_HISTORY 16
-typedef struct RoundRecord {
-        uint64_t realtime_usec;         /* when it ended */
-        uint64_t duration_usec;
-        char *reason;
-        size_t n_vms;                   /* VMs in the plan */
-        uint64_t planned_pages;         /* caches expected + zap asked */
-        uint64_t caches_freed;
-        uint64_t zapped;
-        bool carried_out;
-} RoundRecord;
-size_t reclaim_history(const Manager *m, const RoundRecord **ret);
+/* The rounds kept (history.h); NULL before the first. */
+typedef struct History History;
+const History *reclaim_history(const Manager *m);
 /* Whether a round is being carried out now. */
 bool reclaim_busy(const Manager *m);
 

@@ -8,6 +8,7 @@
 #include "bus.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics.h"
 #include "reclaim.h"
 #include "util.h"
 
@@ -49,6 +50,7 @@ static void on_pressure_round_done(Manager *m, const RoundResult *res, void *use
 
         if (res->error != -ECANCELED) {
                 m->last_event_latency_usec = now_usec(CLOCK_MONOTONIC) - p->start_usec;
+                metrics_note_pressure_handled(m, m->last_event_latency_usec);
                 log_info("Pressure on %s handled: %llu cache pages freed, %llu shadow pages zapped, in %.1f ms",
                          p->scope, (unsigned long long) res->caches_freed, (unsigned long long) res->zapped,
                          m->last_event_latency_usec / 1000.0);
@@ -83,6 +85,7 @@ static void on_pressure(PressureWatch *w, const PsiValues *psi, bool gone, void 
         m->last_event_realtime_usec = now_usec(CLOCK_REALTIME);
         m->last_event_some_avg10 = v.some.avg10;
         m->last_event_full_avg10 = v.full.avg10;
+        metrics_note_pressure(m, scope, &v);
         bus_emit_pressure_event(m, scope, v.some.avg10, v.full.avg10);
         log_struct(LOG_INFO, LOG_FIELDS(.message_id = LOG_MID_PRESSURE, .cgroup = scope),
                    "Memory pressure on %s: some avg10=%.2f full avg10=%.2f", scope, v.some.avg10, v.full.avg10);

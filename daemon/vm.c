@@ -17,6 +17,18 @@ Vm *vm_free(Vm *v) {
         return NULL;
 }
 
+void vm_count_shadow(Vm *v, uint64_t shadow_pages) {
+        if (v->counted && shadow_pages > v->shadow_pages && v->regrow_pending > 0) {
+                uint64_t grown = shadow_pages - v->shadow_pages;
+
+                if (grown > v->regrow_pending)
+                        grown = v->regrow_pending;
+                v->regrown_pages += grown;
+                v->regrow_pending -= grown;
+        }
+        v->shadow_pages = shadow_pages;
+}
+
 const char *vm_reclaim_problem(const Vm *v) {
         switch (v->reclaim_error) {
         case 0:

@@ -26,9 +26,14 @@ typedef struct Vm {
         bool garbage_logged;             /* said once until the counters parse again */
         uint64_t reclaimed_cache_pages;  /* freed by "caches", since we saw it */
         uint64_t reclaimed_shadow_pages; /* zapped, since we saw it */
+        uint64_t regrow_pending;         /* zapped and not seen back yet */
+        uint64_t regrown_pages;          /* zapped, then seen back: faulted in again */
 } Vm;
 
 Vm *vm_free(Vm *v);
+/* A new count of its shadow pages.  Growth that refills what was zapped
+ * (regrow_pending) is regrowth: reclaim that the guest undid. */
+void vm_count_shadow(Vm *v, uint64_t shadow_pages);
 /* Why this VM's mmu_reclaim cannot be written, for logs and notes. */
 const char *vm_reclaim_problem(const Vm *v);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Vm *, vm_free);

@@ -109,3 +109,17 @@ DB=$(cd "$FAKE" && for d in *-14; do echo "$d"; done)
 echo
 echo "  db (Protect=yes) was written to $(grep -c "^$DB " "$FAKE/.fake_log" || true) times;" \
 	"tenant-a's VMs $(grep -c "^[0-9]*-1[12] " "$FAKE/.fake_log" || true) times."
+
+# What an operator's graphs would show: the metrics, and the history drawn.
+if [ ${#CTL_ARGS[@]} -gt 0 ]; then
+	say "Metrics (kvm-reclaimctl metrics; also a textfile and an HTTP endpoint, kvm-reclaimd(8))"
+	"$CTL" "${CTL_ARGS[@]}" metrics | grep -E '^kvm_reclaimd_(reclaimed_pages_total|rounds_total|pressure_events_total)' |
+		grep -v ' 0$' | sed 's/^/  /'
+	say "History (kvm-reclaimctl history), newest last"
+	"$CTL" "${CTL_ARGS[@]}" history | tail -n 8 | sed 's/^/  /'
+	if command -v gnuplot >/dev/null; then
+		PLOT=${DEMO_PLOT:-$ROOT/$BUILD/kvm-reclaimd-demo.svg}
+		PATH="$ROOT/$BUILD/ctl:$PATH" contrib/kvm-reclaim-plot -o "$PLOT" --all \
+			--title "kvm-reclaimd demo: pressure in tenant-a, $DEMO_SECONDS s" -- "${CTL_ARGS[@]}" | sed 's/^/  /'
+	fi
+fi

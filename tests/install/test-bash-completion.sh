@@ -71,7 +71,8 @@ libs=(no)
 [ -f /usr/share/bash-completion/bash_completion ] && libs+=(yes)
 
 for l in "${libs[@]}"; do
-        expect "$l" "dump list monitor policy reclaim reload status" kvm-reclaimctl ""
+        expect "$l" "dump history list metrics monitor policy reclaim reload status" kvm-reclaimctl ""
+        expect "$l" "--openmetrics" kvm-reclaimctl metrics --o
         expect "$l" "policy" kvm-reclaimctl po
         expect "$l" "get keys list remove set" kvm-reclaimctl policy ""
         expect "$l" "--json --json=" kvm-reclaimctl --js
@@ -110,6 +111,7 @@ else
                         expect no "$(printf '%s\n' "$ID1" "$ID2" | sort | tr '\n' ' ' | sed 's/ $//')" \
                                 kvm-reclaimctl "$B" reclaim ""
                         expect no "$ID1" kvm-reclaimctl "$B" reclaim "${ID1%-*}-"
+                        expect no "$ID2" kvm-reclaimctl "$B" history "${ID2%-*}-"
                         expect no "/ /machine.slice" kvm-reclaimctl "$B" policy remove ""
                         expect no "/machine.slice" kvm-reclaimctl "$B" policy remove /m
                         # Without the address the ids come from a bus that has no daemon.
