@@ -14,10 +14,10 @@ set -u
 DAEMON=${1:?usage: $0 DAEMON CONF MAN5}
 CONF=${2:?}
 MAN5=${3:?}
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 tmp=$(mktemp -d)
-trap 'rm -rf -- "$tmp"' EXIT
+cleanup_dir "$tmp"
 mkdir -p "$tmp/conf.d" "$tmp/run"
 
 check() {
@@ -58,4 +58,4 @@ else
         ok "--check-config refuses an unknown key: $(head -1 "$tmp/out")"
 fi
 
-finish
+pass
