@@ -126,6 +126,11 @@ static void manager_update_mode(Manager *m) {
 void manager_note_reclaim_error(Manager *m, Vm *v, int error) {
         if (error != -EROFS && error != -EPERM && error != -EACCES)
                 return;
+        /* Refused is refused at open (a read-only mount, lockdown); a
+         * command the kernel turned down with the same errno is one
+         * failed write, and the file still opens. */
+        if (kvmfs_probe_reclaim(m->kvm_dir, v->id) == 0)
+                return;
         v->has_reclaim = false;
         v->reclaim_error = error;
         manager_update_mode(m);
