@@ -51,14 +51,14 @@ static const char *detect_cgroup_root(void) {
 uint64_t manager_total_shadow(const Manager *m) {
         uint64_t t = 0;
         for (size_t i = 0; i < m->vms.n; i++)
-                t += m->vms.vms[i]->shadow_pages;
+                t = sat_add_u64(t, m->vms.vms[i]->shadow_pages);
         return t;
 }
 
 uint64_t manager_total_cache(const Manager *m) {
         uint64_t t = 0;
         for (size_t i = 0; i < m->vms.n; i++)
-                t += m->vms.vms[i]->cache_pages;
+                t = sat_add_u64(t, m->vms.vms[i]->cache_pages);
         return t;
 }
 

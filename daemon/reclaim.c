@@ -453,10 +453,10 @@ static void apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundR
         for (size_t i = 0; i < r->plan.plan.n_steps && !step; i++)
                 if (r->plan.plan.steps[i].vm == o->vm)
                         step = &r->plan.plan.steps[i];
-        res->caches_freed += freed;
-        res->zapped += zapped;
-        m->reclaimed_cache_pages += freed;
-        m->reclaimed_shadow_pages += zapped;
+        res->caches_freed = sat_add_u64(res->caches_freed, freed);
+        res->zapped = sat_add_u64(res->zapped, zapped);
+        m->reclaimed_cache_pages = sat_add_u64(m->reclaimed_cache_pages, freed);
+        m->reclaimed_shadow_pages = sat_add_u64(m->reclaimed_shadow_pages, zapped);
         if (!v) {
                 /* Gone meanwhile (its removal was seen while the worker
                  * wrote): the totals still count, and a failed write is
@@ -467,8 +467,8 @@ static void apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundR
                 }
                 return;
         }
-        v->reclaimed_cache_pages += freed;
-        v->reclaimed_shadow_pages += zapped;
+        v->reclaimed_cache_pages = sat_add_u64(v->reclaimed_cache_pages, freed);
+        v->reclaimed_shadow_pages = sat_add_u64(v->reclaimed_shadow_pages, zapped);
         if (freed > 0)
                 bus_emit_reclaimed(m, v, "caches", freed, r->reason);
         if (zapped > 0)

@@ -83,5 +83,11 @@ bool cgroup_path_is_valid(const char *p);
 bool cgroup_path_startswith(const char *path, const char *prefix);
 
 char *strdup_or_null(const char *s);
+
+/* a + b, or UINT64_MAX where that would wrap: page counts from the kernel
+ * are whatever it says, and a total must not turn small. */
+static inline uint64_t sat_add_u64(uint64_t a, uint64_t b) {
+        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 /* Writes 'data' to 'path' atomically: temp file, fsync, rename, fsync dir. */
 int write_file_atomic(const char *path, const char *data);
