@@ -212,3 +212,10 @@ bus_wait_prop() {
 _bus_prop_is() {
 	[ "$(bus_prop "$1")" = "$2" ]
 }
+
+# bus_call_raw MEMBER HEXBYTES...: a call to the daemon whose string
+# arguments are raw bytes (invalid UTF-8 included, which no library would
+# send); prints reply, "error NAME: MESSAGE" or disconnected.
+bus_call_raw() {
+	python3 "$KVMR_LIB_DIR/dbus-raw.py" "$DBUS_TEST_ADDRESS" "${BUS_OBJ[@]}" "$@"
+}
