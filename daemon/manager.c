@@ -540,6 +540,8 @@ int manager_start(Manager *m) {
 
         if (m->dry_run)
                 log_notice("Dry run: every round is planned and logged, nothing is written to the kernel.");
+        else
+                manager_dropin_remove_leftovers(m);
         shrinker_setup(m);
         r = manager_sync_sources(m);
         if (r < 0)
