@@ -181,9 +181,16 @@ int manager_recount_vm(Manager *m, Vm *v) {
                 vm_read_sec_pagetables(m, v);
                 return 0;
         }
-        if (r < 0)
-                return log_debug_errno(r, "VM %s: cannot read counters: %m", v->id);
+        if (r < 0) {
+                /* EIO, EACCES, a directory where the file should be: the
+                 * VM is there, its counts are not; keep the last ones. */
+                if (!v->read_error_logged)
+                        log_warning_errno(r, "VM %s: cannot read its counters, keeping the last values: %m", v->id);
+                v->read_error_logged = true;
+                return r;
+        }
         v->garbage_logged = false;
+        v->read_error_logged = false;
         v->shadow_pages = shadow;
         v->cache_pages = cache;
         v->counted = true;
