@@ -69,6 +69,24 @@ bus_wait_vm "$P-11" present 5 || fail "VM in the late kvm directory not found"
 bus_wait_prop Mode 's "active"' 3
 assert_eq "$(prop Mode)" 's "active"' "Mode once the kvm directory appeared"
 ok "a kvm directory that appears later is followed: active"
+
+# A counter that cannot be read (here a directory where the file should
+# be; EIO on a real kernel): said once, the last values kept, the VM kept.
+echo 150 >"$LATER/$P-11/mmu_shadow_pages"
+busctl --address="$DBUS_TEST_ADDRESS" call "${OBJ[@]}" Reload || fail "Reload"
+rm "$LATER/$P-11/mmu_shadow_pages"
+mkdir "$LATER/$P-11/mmu_shadow_pages"
+busctl --address="$DBUS_TEST_ADDRESS" call "${OBJ[@]}" Reload || fail "Reload"
+busctl --address="$DBUS_TEST_ADDRESS" call "${OBJ[@]}" Reload || fail "Reload"
+assert_eq "$(grep -c "VM $P-11: cannot read its counters, keeping the last values: Is a directory" "$DAEMON_LOG")" 1 \
+	"warnings for a counter that cannot be read, over two recounts"
+busctl --address="$DBUS_TEST_ADDRESS" call "${OBJ[@]}" GetVM s "$P-11" | grep -q " 150 0 " ||
+	fail "not the last values: $(busctl --address="$DBUS_TEST_ADDRESS" call "${OBJ[@]}" GetVM s "$P-11")"
+rmdir "$LATER/$P-11/mmu_shadow_pages"
+echo 120 >"$LATER/$P-11/mmu_shadow_pages"
+busctl --address="$DBUS_TEST_ADDRESS" call "${OBJ[@]}" Reload || fail "Reload"
+busctl --address="$DBUS_TEST_ADDRESS" call "${OBJ[@]}" GetVM s "$P-11" | grep -q " 120 0 " || fail "not read again"
+ok "a counter that cannot be read: said once, the last values kept, read again once it can be"
 stop_daemon || fail "unclean exit"
 
 # --- Refused at open (EPERM), as kernel lockdown refuses writable debugfs
