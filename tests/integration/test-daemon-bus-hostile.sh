@@ -43,7 +43,7 @@ PY
 add_value() {
 	case $1 in
 	s) args+=(x) ;; o) args+=(/x) ;; g) args+=(s) ;; u | t) args+=(1) ;; b) args+=(true) ;; d) args+=(1.5) ;;
-	as) args+=(1 x) ;; 'a{sv}') args+=(1 k s v) ;; '(ss)') args+=(a b) ;; v) args+=(s x) ;;
+	'as') args+=(1 x) ;; 'a{sv}') args+=(1 k s v) ;; '(ss)') args+=(a b) ;; v) args+=(s x) ;;
 	'a(sa{sv})') args+=(1 / 1 Weight u 5) ;;
 	esac
 }

@@ -46,7 +46,9 @@ ok "MaxPages= took A down to 3000 with one write; protected B untouched"
 # A VM created at run time is seen through inotify, and its removal too.
 fakekvm_add_vm "$FAKE" "$PC" 12 100 0 1
 bus_wait_vm "$PC-12" present 3 || fail "new VM not seen"
-bus_call GetVM s "$PC-12" | grep -q "\"$TOP/a\" 100 0 " || fail "new VM: $(bus_call GetVM s "$PC-12")"
+# Its counters are set just after its directory is made: read again shortly.
+vm_counted() { bus_call GetVM s "$PC-12" | grep -q "\"$TOP/a\" 100 0 "; }
+wait_until 3 vm_counted || fail "new VM: $(bus_call GetVM s "$PC-12")"
 fakekvm_remove_vm "$FAKE" "$PC" 12
 bus_wait_vm "$PC-12" absent 3 || fail "removed VM not noticed"
 assert_eq "$(bus_vm_ids | tr '\n' ' ')" "$(printf '%s\n' "$PA-10" "$PB-11" | sort | tr '\n' ' ')" "VMs after the churn"
