@@ -31,6 +31,8 @@
 #
 # Waiting: tests may poll (the daemon may not).  wait_until SECONDS CMD...
 # runs CMD every 50 ms until it succeeds.
+#
+# Scripts with "set -e" (the demo, benchmarks) may use every helper.
 
 set -u
 KVMR_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -104,8 +106,8 @@ stop_pid() {
 		pid_alive "$pid" || break
 		sleep 0.05
 	done
-	pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 	return 0
 }
 

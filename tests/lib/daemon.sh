@@ -46,7 +46,7 @@ PY
 }
 
 notify_count() { # notify_count FIELD=VALUE
-	grep -cx -- "$1" "$NOTIFY_LOG"
+	grep -cx -- "$1" "$NOTIFY_LOG" || true
 }
 
 daemon_alive() {
@@ -92,8 +92,8 @@ stop_daemon() {
 	local rc
 	[ -n "$DAEMON_PID" ] || return 0
 	kill -TERM "$DAEMON_PID"
-	wait "$DAEMON_PID"
-	rc=$?
+	rc=0
+	wait "$DAEMON_PID" || rc=$?
 	DAEMON_PID=""
 	check_sanitizers "$DAEMON_LOG"
 	return $rc

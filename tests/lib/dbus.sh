@@ -201,7 +201,7 @@ _bus_has_signal() {
 
 # bus_count_signals MEMBER [REGEX]
 bus_count_signals() {
-	bus_signals "$1" | grep -Ec -- "${2:-.}"
+	bus_signals "$1" | grep -Ec -- "${2:-.}" || true
 }
 
 # bus_wait_prop NAME VALUE [SECONDS=5]: until the property reads VALUE (as

@@ -43,7 +43,7 @@ spawn_vm_process() {
 	"${VM_CMD[@]}" -name "guest=$name" "$@" </dev/null >/dev/null 2>&1 &
 	pid=$!
 	cleanup_pid "$pid"
-	wait_until 3 grep -q "guest=$name" "/proc/$pid/cmdline" 2>/dev/null
+	wait_until 3 grep -q "guest=$name" "/proc/$pid/cmdline" 2>/dev/null || true
 	SPAWNED_PID=$pid
 }
 
