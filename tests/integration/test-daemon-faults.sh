@@ -56,6 +56,9 @@ scenario() {
 	SCENARIOS=$((SCENARIOS + 1))
 	ok "$1"
 }
+# in_flight: a round has its plan and its worker is writing (Dump).
+in_flight() { bus_call Dump | grep -q '"RoundInFlight" b true'; }
+
 # said REGEX WHAT: the daemon said it (once more than before the mark).
 LOG_MARK=0
 log_mark() { LOG_MARK=$(wc -l <"$DAEMON_LOG"); }
@@ -89,7 +92,7 @@ fake_log_mark
 log_mark
 bus_call Reclaim sts "$TOP/a" 0 caches >"$TEST_TMP/out" 2>&1 &
 CALL=$!
-sleep 0.5
+wait_until 5 in_flight || fail "no round in flight"
 fakekvm_remove_vm "$FAKE" "$Y"
 wait "$CALL" || fail "Reclaim with a VM removed before its write: $(cat "$TEST_TMP/out")"
 grep -qF "\"$Y\" \"vanished during reclaim\"" "$TEST_TMP/out" || fail "no note that Y vanished: $(cat "$TEST_TMP/out")"
@@ -107,7 +110,7 @@ fakekvm_set "$FAKE" "$Y" delay_ms=1500
 log_mark
 bus_call Reclaim sts "$Y" 100 zap >"$TEST_TMP/out" 2>&1 &
 CALL=$!
-sleep 0.5
+wait_until 5 in_flight || fail "no round in flight"
 fakekvm_remove_vm "$FAKE" "$Y"
 wait "$CALL" || fail "Reclaim of a VM removed mid-write: $(cat "$TEST_TMP/out")"
 said "VM $Y (vanished during reclaim|is gone)" "Y removed mid-write"
