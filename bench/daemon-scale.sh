@@ -13,7 +13,7 @@ scripts/install-deps.sh
 ninja -C "$BUILD" >/dev/null
 B_ABS=$(realpath "$BUILD")
 export FAKEKVM="$B_ABS/tests/fakekvm/fakekvm" KVM_RECLAIMD="$B_ABS/daemon/kvm-reclaimd"
-. tests/integration/lib.sh
+. tests/lib/daemon.sh
 trap 'fail "interrupted"' INT
 
 mount_fake
@@ -23,13 +23,12 @@ for i in $(seq 1 "$N"); do
 	echo "shadow=$((1000 + i % 5000)) cache=$((i % 160)) vcpus=4" > "$FAKE/$((100000 + i))-10/.fake_state"
 done
 
-chmod 755 "$TEST_TMP"
-read -r BUS_ADDR BUS_PID < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -s -d' ')
-STARTED_PIDS+=("$BUS_PID")
+dbus_start_private || fail "no private bus"
+BUS_ADDR=$DBUS_TEST_ADDRESS
 mkdir -p "$TEST_TMP/c" "$TEST_TMP/r"
 t0=$(date +%s.%N)
 start_daemon --bus-address="$BUS_ADDR" --config=/dev/null --conf-dir="$TEST_TMP/c" --runtime-conf-dir="$TEST_TMP/r" \
-	--debugfs-dir="$FAKE"
+	--debugfs-dir="$FAKE" --state-dir="$TEST_TMP/state"
 t1=$(date +%s.%N)
 B=(busctl --address="$BUS_ADDR" --timeout=120 call org.kvmreclaim1 /org/kvmreclaim1 org.kvmreclaim1.Manager)
 t2=$(date +%s.%N); "${B[@]}" ListVMs > /dev/null; t3=$(date +%s.%N)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "conf-trust.h"
 #include "config.h"
 #include "ini.h"
 #include "kvm-reclaim.h"
@@ -259,8 +260,41 @@ static const ConfigOverlay *overlay_find(const ConfigOverlay *overlays, const ch
         return NULL;
 }
 
+#define TRUST_RULE "only files that root owns and alone can write, in directories that root alone can write, " \
+        "are read (kvm-reclaimd.conf(5))"
+
+/* A file someone other than root could have written is refused, as any
+ * other configuration error (conf-trust.h). */
+static int check_trust(const char *path, bool dir_checked, char **ret_error) {
+        _cleanup_free_ char *why = NULL;
+        int r = conf_trust_file(path, !dir_checked, &why);
+
+        if (r == -ENOMEM)
+                return r;
+        if (r == -EPERM)
+                return set_error(ret_error, "%s: not trusted: %s; " TRUST_RULE, path, why);
+        if (r < 0)
+                return set_error(ret_error, "%s: cannot check who may write it: %s", path, strerror(-r));
+        return 0;
+}
+
+static int check_dir_trust(const char *dir, char **ret_error) {
+        _cleanup_free_ char *why = NULL;
+        int r = conf_trust_dir(dir, &why);
+
+        if (r == -ENOMEM)
+                return r;
+        if (r == -EPERM)
+                return set_error(ret_error, "%s: not trusted: %s; " TRUST_RULE, dir, why);
+        if (r < 0 && r != -ENOENT)
+                return set_error(ret_error, "%s: cannot check who may write it: %s", dir, strerror(-r));
+        return 0;
+}
+
+/* 'dir_checked': the directories above 'path' were checked already (a
+ * drop-in directory, once for all its files). */
 static int parse_file(Config *c, const char *path, const ConfigOverlay *overlays, bool may_be_missing,
-                      char **ret_error) {
+                      bool dir_checked, char **ret_error) {
         const ConfigOverlay *overlay = overlay_find(overlays, path);
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
@@ -286,6 +320,11 @@ static int parse_file(Config *c, const char *path, const ConfigOverlay *overlays
                                  "must exist)", path);
         if (r < 0)
                 return set_error(ret_error, "%s: cannot read: %s", path, strerror(-r));
+        if (text) {   /* not for "/dev/null" */
+                r = check_trust(path, dir_checked, ret_error);
+                if (r < 0)
+                        return r;
+        }
         return config_parse_text(c, path, text ?: "", size, ret_error);
 }
 
@@ -334,7 +373,8 @@ static bool dropin_listed(const Dropin *list, size_t n, const char *path) {
 /* Every *.conf in 'dirs', ordered by file name across all of them, so
  * "50-x.conf" in /run is read after "10-y.conf" in /etc.  An overlay adds
  * its file if it is not there yet. */
-static int collect_dropins(char *const *dirs, const ConfigOverlay *overlays, Dropin **ret, size_t *ret_n) {
+static int collect_dropins(char *const *dirs, const ConfigOverlay *overlays, Dropin **ret, size_t *ret_n,
+                           char **ret_error) {
         Dropin *list = NULL;
         size_t n = 0;
         int r = 0;
@@ -342,6 +382,11 @@ static int collect_dropins(char *const *dirs, const ConfigOverlay *overlays, Dro
         for (size_t i = 0; r >= 0 && dirs && dirs[i]; i++) {
                 DIR *d = opendir(dirs[i]);
                 struct dirent *de;
+
+                /* A directory others can write is refused even while it
+                 * holds nothing: what they put there would be. */
+                if (d)
+                        r = check_dir_trust(dirs[i], ret_error);
 
                 while (d && r >= 0 && (de = readdir(d))) {
                         _cleanup_free_ char *p = NULL;
@@ -389,14 +434,15 @@ int config_load_overlay(const char *main_file, char *const *dropin_dirs, const C
         for (size_t i = 0; dropin_dirs && dropin_dirs[i]; i++)
                 c->n_dropin_dirs++;
         if (main_file) {
-                r = parse_file(c, main_file, overlays, streq_ptr(main_file, KVM_RECLAIMD_CONF_FILE), ret_error);
+                r = parse_file(c, main_file, overlays, streq_ptr(main_file, KVM_RECLAIMD_CONF_FILE), false,
+                               ret_error);
                 if (r >= 0 && c->n_files > 0)
                         c->main_file = c->files[0];
         }
         if (r >= 0)
-                r = collect_dropins(dropin_dirs, overlays, &files, &n_files);
+                r = collect_dropins(dropin_dirs, overlays, &files, &n_files, ret_error);
         for (size_t i = 0; r >= 0 && i < n_files; i++)
-                r = parse_file(c, files[i].path, overlays, true, ret_error);
+                r = parse_file(c, files[i].path, overlays, true, true, ret_error);
         for (size_t i = 0; i < n_files; i++)
                 free(files[i].path);
         free(files);

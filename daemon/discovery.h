@@ -2,8 +2,9 @@
 #pragma once
 
 /* Follows VM directories in <debugfs>/kvm: a scan at start, inotify for
- * creation and removal, a full rescan when inotify overflows, and a slow
- * rescan timer only while the directory itself cannot be watched. */
+ * creation and removal, a full rescan when inotify overflows, the mount
+ * table for a file system mounted or unmounted over the directory, and a
+ * slow rescan timer only while the directory itself cannot be watched. */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -52,14 +52,14 @@ static const char *detect_cgroup_root(void) {
 uint64_t manager_total_shadow(const Manager *m) {
         uint64_t t = 0;
         for (size_t i = 0; i < m->vms.n; i++)
-                t += m->vms.vms[i]->shadow_pages;
+                t = sat_add_u64(t, m->vms.vms[i]->shadow_pages);
         return t;
 }
 
 uint64_t manager_total_cache(const Manager *m) {
         uint64_t t = 0;
         for (size_t i = 0; i < m->vms.n; i++)
-                t += m->vms.vms[i]->cache_pages;
+                t = sat_add_u64(t, m->vms.vms[i]->cache_pages);
         return t;
 }
 
@@ -127,6 +127,11 @@ static void manager_update_mode(Manager *m) {
 void manager_note_reclaim_error(Manager *m, Vm *v, int error) {
         if (error != -EROFS && error != -EPERM && error != -EACCES)
                 return;
+        /* Refused is refused at open (a read-only mount, lockdown); a
+         * command the kernel turned down with the same errno is one
+         * failed write, and the file still opens. */
+        if (kvmfs_probe_reclaim(m->kvm_dir, v->id) == 0)
+                return;
         v->has_reclaim = false;
         v->reclaim_error = error;
         manager_update_mode(m);
@@ -177,9 +182,16 @@ int manager_recount_vm(Manager *m, Vm *v) {
                 vm_read_sec_pagetables(m, v);
                 return 0;
         }
-        if (r < 0)
-                return log_debug_errno(r, "VM %s: cannot read counters: %m", v->id);
+        if (r < 0) {
+                /* EIO, EACCES, a directory where the file should be: the
+                 * VM is there, its counts are not; keep the last ones. */
+                if (!v->read_error_logged)
+                        log_warning_errno(r, "VM %s: cannot read its counters, keeping the last values: %m", v->id);
+                v->read_error_logged = true;
+                return r;
+        }
         v->garbage_logged = false;
+        v->read_error_logged = false;
         vm_count_shadow(v, shadow);
         v->cache_pages = cache;
         v->counted = true;
@@ -546,6 +558,8 @@ int manager_start(Manager *m) {
 
         if (m->dry_run)
                 log_notice("Dry run: every round is planned and logged, nothing is written to the kernel.");
+        else
+                manager_dropin_remove_leftovers(m);
         shrinker_setup(m);
         r = manager_sync_sources(m);
         if (r < 0)

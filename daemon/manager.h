@@ -141,6 +141,10 @@ int manager_dropin_text(Manager *m, const char *selector, const DropinKeys *keys
                         char **ret_text, char **ret_old, char **ret_error);
 int manager_set_policy(Manager *m, const char *cgroup, const DropinKeys *keys, bool runtime, char **ret_error);
 int manager_remove_policy(Manager *m, const char *cgroup, bool runtime, char **ret_error);
+/* Removes the temporary files of drop-ins a crash left half written
+ * ("50-dbus-*.conf.tmpXXXXXX"; never read as configuration, but they
+ * would pile up over crashes). */
+void manager_dropin_remove_leftovers(Manager *m);
 /* The drop-in path SetPolicy uses for 'cgroup'. */
 char *manager_dropin_path(const Manager *m, const char *cgroup, bool runtime);
 

@@ -122,14 +122,16 @@ static void plan_zap(Candidate *c, size_t n, uint64_t goal) {
         uint64_t total_avail = 0;
 
         for (size_t i = 0; i < n; i++)
-                total_avail += c[i].avail;
+                total_avail = sat_add_u64(total_avail, c[i].avail);
         if (total_avail <= goal) {
                 for (size_t i = 0; i < n; i++)
                         c[i].take = c[i].avail;
                 return;
         }
-        for (size_t i = 0; i < n; i++)
-                c[i].key = (uint64_t) ((u128) c[i].room * POLICY_WEIGHT_MAX / c[i].v->policy->weight);
+        for (size_t i = 0; i < n; i++) {
+                u128 key = (u128) c[i].room * POLICY_WEIGHT_MAX / c[i].v->policy->weight;
+                c[i].key = key > UINT64_MAX ? UINT64_MAX : (uint64_t) key;
+        }
         (void) distribute(c, n, goal);
 }
 
@@ -155,7 +157,7 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
                 if (!(c[i].v->policy->action & RECLAIM_CACHES) || c[i].v->cache_pages == 0)
                         continue;
                 caches[c[i].vm] = true;
-                cache_pages += c[i].v->cache_pages;
+                cache_pages = sat_add_u64(cache_pages, c[i].v->cache_pages);
         }
         goal = goal > cache_pages ? goal - cache_pages : 0;
 
@@ -210,7 +212,7 @@ static int plan_build(Plan *p, const PlannerVm *vms, size_t n, const bool *cache
                 if (!c && zap[i] == 0)
                         continue;
                 plan.steps[plan.n_steps++] = (PlanStep) { .vm = i, .caches = c, .zap = zap[i] };
-                plan.cache_pages += c ? vms[i].cache_pages : 0;
+                plan.cache_pages = sat_add_u64(plan.cache_pages, c ? vms[i].cache_pages : 0);
                 plan.zap_pages += zap[i];
         }
         plan_sort(&plan, vms);

@@ -6,8 +6,10 @@
  * configuration with it must load (config_load_overlay()); only then is
  * the file renamed into place.  A crash at any point leaves the old file
  * or the new one, both valid, and at most a "*.tmpXXXXXX" that is never
- * read as configuration. */
+ * read as configuration and that the next start removes. */
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -44,6 +46,26 @@ static int mkdir_parents(const char *dir) {
         if (mkdir(d, 0755) < 0 && errno != EEXIST)
                 return -errno;
         return 0;
+}
+
+void manager_dropin_remove_leftovers(Manager *m) {
+        for (size_t i = 0; i < 2; i++) {
+                DIR *d = opendir(m->conf_dirs[i]);
+                struct dirent *de;
+
+                while (d && (de = readdir(d))) {
+                        /* Only write_file_atomic()'s names for our own files. */
+                        if (fnmatch("50-dbus-*.conf.tmp??????", de->d_name, FNM_PERIOD) != 0)
+                                continue;
+                        if (unlinkat(dirfd(d), de->d_name, 0) < 0)
+                                log_warning_errno(errno, "Cannot remove %s/%s: %m", m->conf_dirs[i], de->d_name);
+                        else
+                                log_notice("Removed %s/%s, left by a run that stopped while writing it.",
+                                           m->conf_dirs[i], de->d_name);
+                }
+                if (d)
+                        closedir(d);
+        }
 }
 
 /* Puts the file back as it was: 'old' content, or absent. */

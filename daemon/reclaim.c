@@ -520,26 +520,35 @@ static void apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundR
         const char *id = r->plan.ids[o->vm];
         uint64_t freed = o->did_caches ? o->caches.caches_freed : 0, zapped = o->did_zap ? o->zap.zapped : 0;
         Vm *v = vm_table_find(&m->vms, id);
+        bool gone;
 
         for (size_t i = 0; i < r->plan.plan.n_steps && !step; i++)
                 if (r->plan.plan.steps[i].vm == o->vm)
                         step = &r->plan.plan.steps[i];
         RoundVm *hv = r->vms ? &r->vms[o->vm] : NULL;
 
-        res->caches_freed += freed;
-        res->zapped += zapped;
-        m->reclaimed_cache_pages += freed;
-        m->reclaimed_shadow_pages += zapped;
+        res->caches_freed = sat_add_u64(res->caches_freed, freed);
+        res->zapped = sat_add_u64(res->zapped, zapped);
+        m->reclaimed_cache_pages = sat_add_u64(m->reclaimed_cache_pages, freed);
+        m->reclaimed_shadow_pages = sat_add_u64(m->reclaimed_shadow_pages, zapped);
         metrics_note_reclaimed(m, r->kind, freed, zapped);
         if (hv) {
                 hv->caches_freed = freed;
                 hv->zapped = zapped;
         }
-        if (!v) /* gone meanwhile: the totals still count */
+        if (!v) {
+                /* Gone meanwhile (its removal was seen while the worker
+                 * wrote): the totals still count, and a failed write is
+                 * its going. */
+                if (o->error < 0) {
+                        log_info("VM %s vanished during reclaim", id);
+                        (void) add_note(&r->plan, id, "vanished during reclaim");
+                }
                 return;
-        v->reclaimed_cache_pages += freed;
-        v->reclaimed_shadow_pages += zapped;
-        v->regrow_pending += zapped;
+        }
+        v->reclaimed_cache_pages = sat_add_u64(v->reclaimed_cache_pages, freed);
+        v->reclaimed_shadow_pages = sat_add_u64(v->reclaimed_shadow_pages, zapped);
+        v->regrow_pending = sat_add_u64(v->regrow_pending, zapped);
         if (freed > 0)
                 bus_emit_reclaimed(m, v, "caches", freed, r->reason);
         if (zapped > 0)
@@ -550,7 +559,10 @@ static void apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundR
                    "  VM %s (%s, %s): caches freed %llu, zapped %llu%s", v->id, v->name ?: "-", v->cgroup ?: "-",
                    (unsigned long long) freed, (unsigned long long) zapped, o->error < 0 ? " (failed)" : "");
 
-        if (o->error == -ENOENT) {
+        /* The counts are the truth, not our arithmetic: read them again;
+         * that also tells a VM that went from a file that said ENOENT. */
+        gone = manager_recount_vm(m, v) == -ENOENT;
+        if (o->error < 0 && gone) {
                 log_info("VM %s vanished during reclaim", v->id);
                 (void) add_note(&r->plan, v->id, "vanished during reclaim");
         } else if (o->error < 0) {
@@ -562,8 +574,7 @@ static void apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundR
                 (void) add_note(&r->plan, v->id, "%u vCPUs were busy in a fault and kept their caches",
                                 o->caches.busy_vcpus);
 
-        /* The counts are the truth, not our arithmetic: read them again. */
-        if (manager_recount_vm(m, v) == -ENOENT) {
+        if (gone) {
                 if (hv)
                         hv->shadow_after = 0;
                 log_struct(LOG_INFO, LOG_FIELDS(.message_id = LOG_MID_VM_GONE, .vm = id), "VM %s is gone", id);

@@ -89,5 +89,11 @@ char *strdup_or_null(const char *s);
  * not part of valid UTF-8 (sd-bus refuses the whole message) becomes the
  * text "\xNN".  NULL on ENOMEM. */
 char *strndup_printable(const char *s, size_t len);
+
+/* a + b, or UINT64_MAX where that would wrap: page counts from the kernel
+ * are whatever it says, and a total must not turn small. */
+static inline uint64_t sat_add_u64(uint64_t a, uint64_t b) {
+        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 /* Writes 'data' to 'path' atomically: temp file, fsync, rename, fsync dir. */
 int write_file_atomic(const char *path, const char *data);

@@ -24,6 +24,7 @@ typedef struct Vm {
         bool zap_exhausted;              /* a zap gave less than asked: only roots in use left */
         uint64_t zap_exhausted_at;       /* ... at this many shadow pages; asked again above it */
         bool garbage_logged;             /* said once until the counters parse again */
+        bool read_error_logged;          /* the same for counters that cannot be read */
         uint64_t reclaimed_cache_pages;  /* freed by "caches", since we saw it */
         uint64_t reclaimed_shadow_pages; /* zapped, since we saw it */
         uint64_t regrow_pending;         /* zapped and not seen back yet */

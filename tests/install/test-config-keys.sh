@@ -15,10 +15,10 @@ DAEMON=${1:?usage: $0 DAEMON CTL COMPLETION MAN5}
 CTL=${2:?}
 COMPLETION=${3:?}
 MAN5=${4:?}
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 tmp=$(mktemp -d)
-trap 'rm -rf -- "$tmp"' EXIT
+cleanup_dir "$tmp"
 mkdir "$tmp/conf.d" "$tmp/run.d" "$tmp/bin"
 ln -s "$(realpath "$CTL")" "$tmp/bin/kvm-reclaimctl"
 NOBUS="--bus-address=unix:path=$tmp/no-such-socket"
@@ -92,4 +92,4 @@ else
         ok "a made-up [Daemon] key is refused"
 fi
 
-finish
+pass

@@ -14,16 +14,16 @@ set -u
 MESON=${1:?usage: $0 MESON BUILD_DIR f:PATH|d:PATH...}
 BUILD=${2:?}
 shift 2
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/units.sh"
 
 dest=$(mktemp -d)
-trap 'rm -rf -- "$dest"' EXIT
+cleanup_dir "$dest"
 
 if ! "$MESON" install -C "$BUILD" --no-rebuild --destdir "$dest" >"$dest.log" 2>&1; then
         cat "$dest.log"
         rm -f "$dest.log"
         fail "meson install --destdir failed"
-        finish
+        pass
         exit 1
 fi
 rm -f "$dest.log"
@@ -121,4 +121,4 @@ if [ -n "$completion" ] && [ -f "$dest$completion" ]; then
         bash -n "$dest$completion" && ok "installed completion parses" || fail "installed completion: syntax error"
 fi
 
-finish
+pass

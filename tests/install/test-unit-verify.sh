@@ -12,21 +12,21 @@
 # must succeed for a good configuration and fail for a bad one (a reload
 # that only sent SIGHUP could not fail).
 #
-# Usage: test-unit-verify.sh UNIT DAEMON MANDIR_SRC CTL DBUS_LIB DBUS_POLICY
+# Usage: test-unit-verify.sh UNIT DAEMON MANDIR_SRC CTL DBUS_POLICY
 set -u
-UNIT=${1:?usage: $0 UNIT DAEMON MANDIR_SRC CTL DBUS_LIB DBUS_POLICY}
+UNIT=${1:?usage: $0 UNIT DAEMON MANDIR_SRC CTL DBUS_POLICY}
 DAEMON=${2:?}
 MANSRC=${3:?}
 CTL=${4:?}
-DBUS_LIB=${5:?}
-DBUS_POLICY=${6:?}
-. "$(dirname "$0")/lib.sh"
+DBUS_POLICY=${5:?}
+. "$(dirname "$0")/../lib/units.sh"
+. "$(dirname "$0")/../lib/daemon.sh"
 
 command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"
 command -v man >/dev/null || skip "man not installed"
 
 tmp=$(mktemp -d)
-trap 'rm -rf -- "$tmp"' EXIT
+cleanup_dir "$tmp"
 
 # man -w finds pages by section directory.
 for page in "$MANSRC"/*.[0-9]; do
@@ -74,32 +74,26 @@ grep -q '^ExecReload=.*kill' "$UNIT" && fail "ExecReload= only sends a signal: a
 if ! command -v dbus-daemon >/dev/null; then
         skip "dbus-daemon not installed: ExecReload= not run"
 fi
-# The library's EXIT trap replaces ours: clean up the temp dir there too.
-. "$DBUS_LIB"
-trap 'dbus_lib_cleanup; rm -rf -- "$tmp"' EXIT
-dbus_start_private "$DBUS_POLICY" || { fail "no private bus"; finish; exit; }
+dbus_start_private "$DBUS_POLICY" || fail "no private bus"
 mkdir -p "$tmp/conf.d" "$tmp/run.d" "$tmp/kvm"
 printf '[Daemon]\nDisableKernelShrinker=no\n' >"$tmp/main.conf"
-dbus_spawn "$DAEMON" --bus-address="$DBUS_TEST_ADDRESS" --config="$tmp/main.conf" --conf-dir="$tmp/conf.d" \
-        --runtime-conf-dir="$tmp/run.d" --debugfs-dir="$tmp/kvm"
-if dbus_wait_for_name org.kvmreclaim1; then
-        # shellcheck disable=SC2086 # the unit's command line, split as systemd does
-        if DBUS_SYSTEM_BUS_ADDRESS=$DBUS_TEST_ADDRESS $reload_cmd >"$tmp/reload.out" 2>&1; then
-                ok "ExecReload= ($reload_cmd) succeeds on a good configuration"
-        else
-                fail "ExecReload= failed on a good configuration: $(cat "$tmp/reload.out")"
-        fi
-        printf '[Policy /machine.slice]\nWeight=many\n' >"$tmp/conf.d/bad.conf"
-        # shellcheck disable=SC2086
-        if DBUS_SYSTEM_BUS_ADDRESS=$DBUS_TEST_ADDRESS $reload_cmd >"$tmp/reload.out" 2>&1; then
-                fail "ExecReload= succeeded on a bad configuration"
-        elif grep -q "bad.conf:2: Weight=many" "$tmp/reload.out"; then
-                ok "ExecReload= fails on a bad configuration: $(cat "$tmp/reload.out")"
-        else
-                fail "ExecReload= failed without naming the error: $(cat "$tmp/reload.out")"
-        fi
+KVM_RECLAIMD=$(realpath "$DAEMON")
+start_daemon --bus-address="$DBUS_TEST_ADDRESS" --config="$tmp/main.conf" --conf-dir="$tmp/conf.d" \
+        --runtime-conf-dir="$tmp/run.d" --debugfs-dir="$tmp/kvm" --state-dir="$tmp/state"
+# shellcheck disable=SC2086 # the unit's command line, split as systemd does
+if DBUS_SYSTEM_BUS_ADDRESS=$DBUS_TEST_ADDRESS $reload_cmd >"$tmp/reload.out" 2>&1; then
+        ok "ExecReload= ($reload_cmd) succeeds on a good configuration"
 else
-        fail "the daemon did not start: $(cat "$DBUS_SPAWNED_LOG")"
+        fail "ExecReload= failed on a good configuration: $(cat "$tmp/reload.out")"
 fi
-
-finish
+printf '[Policy /machine.slice]\nWeight=many\n' >"$tmp/conf.d/bad.conf"
+# shellcheck disable=SC2086
+if DBUS_SYSTEM_BUS_ADDRESS=$DBUS_TEST_ADDRESS $reload_cmd >"$tmp/reload.out" 2>&1; then
+        fail "ExecReload= succeeded on a bad configuration"
+elif grep -q "bad.conf:2: Weight=many" "$tmp/reload.out"; then
+        ok "ExecReload= fails on a bad configuration: $(cat "$tmp/reload.out")"
+else
+        fail "ExecReload= failed without naming the error: $(cat "$tmp/reload.out")"
+fi
+stop_daemon || fail "the daemon did not exit cleanly"
+pass

@@ -9,7 +9,7 @@
 # The journal is a real datagram socket speaking journald's native
 # protocol, put at /run/systemd/journal/socket in a mount namespace of the
 # daemon's own (unshare -m), so sd_journal_send() finds it where it looks.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/daemon.sh"
 
 command -v unshare >/dev/null || skip "unshare not installed"
 command -v python3 >/dev/null || skip "python3 not installed"
@@ -17,7 +17,7 @@ unshare -m true 2>/dev/null || skip "cannot make a mount namespace"
 mount_fake
 sleep 600 </dev/null >/dev/null 2>&1 &
 P=$!
-STARTED_PIDS+=("$P")
+cleanup_pid "$P"
 fakekvm_add_vm "$FAKE" "$P" 10 5000 0 1
 VM=$P-10
 
@@ -45,7 +45,7 @@ with open(sys.argv[2], "ab", buffering=0) as f:
         d = s.recv(1 << 20)
         f.write(d.rstrip(b"\n").replace(b"\n", b"\x1f") + b"\n")
 PY
-STARTED_PIDS+=("$!")
+cleanup_pid "$!"
 for _ in $(seq 50); do
 	[ -S "$TEST_TMP/systemd/journal/socket" ] && break
 	sleep 0.05
@@ -59,6 +59,7 @@ STREAM=$(stat -c '%d:%i' "$DAEMON_LOG")
 JOURNAL_STREAM=$STREAM unshare -m sh -c 'mount --bind "$1" /run/systemd && shift && exec "$@"' _ \
 	"$TEST_TMP/systemd" "$KVM_RECLAIMD" "${ARGS[@]}" 2>>"$DAEMON_LOG" &
 DAEMON_PID=$!
+cleanup_pid "$DAEMON_PID"
 for _ in $(seq 100); do
 	grep -q "MESSAGE_ID=46b2aa69cb324c93bf21f950e9f5c911" "$JOURNAL" 2>/dev/null && break
 	sleep 0.05
@@ -76,14 +77,15 @@ done
 grep -q "MESSAGE_ID=c37bb553c9bc4aa7b4b0f9d883eb1c7a.*VM=$VM" "$JOURNAL" ||
 	fail "no VM-appeared entry with VM=: $(tr '\037' ' ' <"$JOURNAL")"
 [ -s "$DAEMON_LOG" ] && fail "stderr got lines while the journal was there: $(cat "$DAEMON_LOG")"
-echo "ok: journal entries with MESSAGE_ID, VM, PAGES, BYTES, REASON; nothing on stderr"
+ok "journal entries with MESSAGE_ID, VM, PAGES, BYTES, REASON; nothing on stderr"
 
 # Not under systemd: plain lines on stderr, no "<N>" prefixes.
 fakekvm_set "$FAKE" "$VM" shadow=+500
 start_daemon "${ARGS[@]}"
-wait_for_log "zapped 500" 5 || fail "no round without the journal"
+fake_wait_log "^$VM zap 500 " 5 || fail "no round without the journal"
+wait_until 2 grep -q "zapped 500" "$DAEMON_LOG" || fail "the round was not logged without the journal"
 stop_daemon || fail "unclean exit"
 grep -q '^<[0-9]>' "$DAEMON_LOG" && fail "stderr lines carry <N> prefixes: $(head -3 "$DAEMON_LOG")"
 grep -q "^  VM $VM (.*): caches freed 0, zapped 500$" "$DAEMON_LOG" || fail "no plain round line: $(cat "$DAEMON_LOG")"
-echo "ok: plain stderr lines without the journal"
-echo "PASS"
+ok "plain stderr lines without the journal"
+pass

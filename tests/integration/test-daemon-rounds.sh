@@ -13,19 +13,11 @@
 #    writes nothing;
 #  - a reload that changes nothing keeps the PSI triggers as they are
 #    (Dump: same arming time); one that changes a threshold re-arms it.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dbus-lib.sh"
-cleanup() {
-	[ "$BASHPID" = "$$" ] || return 0
-	cleanup_all
-	dbus_lib_cleanup
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/daemon.sh"
 
 : "${KVMR_DBUS_POLICY:?}"
-command -v busctl >/dev/null || skip "busctl not installed"
-command -v setpriv >/dev/null || skip "setpriv not installed"
-id nobody >/dev/null 2>&1 || skip "no user nobody"
+require_dbus
+require_nobody
 require_cgroups
 mount_fake
 
@@ -60,7 +52,6 @@ write_conf 1800ms
 DARGS=(--bus-address="$DBUS_TEST_ADDRESS" --config="$TEST_TMP/main.conf" --conf-dir="$TEST_TMP/conf.d"
 	--runtime-conf-dir="$TEST_TMP/run.d")
 start_daemon "${DARGS[@]}"
-dbus_wait_for_name org.kvmreclaim1 || fail "no name"
 
 OBJ=(org.kvmreclaim1 /org/kvmreclaim1 org.kvmreclaim1.Manager)
 call() { busctl --address="$DBUS_TEST_ADDRESS" call "${OBJ[@]}" "$@"; }
@@ -68,32 +59,27 @@ as_nobody() { run_as_nobody busctl --address="$DBUS_TEST_ADDRESS" call "${OBJ[@]
 writes() { fakekvm_log "$FAKE" | grep -c "^$1 "; }
 
 # --- A VM of pinned roots is asked once, then left alone. ---
-for _ in $(seq 40); do
-	[ "$(writes "$R")" -ge 1 ] && break
-	sleep 0.1
-done
+fake_wait_log "^$R " 4
 assert_eq "$(fakekvm_log "$FAKE" | grep "^$R ")" "$R zap 2 -> caches_freed=0 zapped=0 busy_vcpus=0" "first ask of $R"
 sleep 3.5   # three more MaxPages= ticks
 assert_eq "$(writes "$R")" 1 "writes to $R after it gave nothing"
 grep -q "VM $R gave nothing at 4 shadow pages" "$DAEMON_LOG" || fail "no word that $R gave nothing"
-echo "ok: $R asked once in 4 s of MaxPages= ticks"
+ok "$R asked once in 4 s of MaxPages= ticks"
 # A manual reclaim of it writes nothing and says why.
 call Reclaim sts "$R" 100 zap >"$TEST_TMP/out" || fail "Reclaim $R"
 grep -q '^tta(ss) 0 0 1 "'"$R"'" "gave nothing more at 4 shadow pages when last asked: the rest are root pages in use; asked again once its count grows"$' \
 	"$TEST_TMP/out" || fail "Reclaim of $R: $(cat "$TEST_TMP/out")"
 assert_eq "$(writes "$R")" 1 "writes to $R after a manual reclaim"
-echo "ok: a manual reclaim of $R wrote nothing and said why"
+ok "a manual reclaim of $R wrote nothing and said why"
 # Its count grows: it is asked again, gives what is above its roots.
 fakekvm_set "$FAKE" "$R" shadow=+10
-for _ in $(seq 30); do
-	[ "$(writes "$R")" -ge 2 ] && break
-	sleep 0.1
-done
+fake_log_mark
+fake_wait_log "^$R " 3
 fakekvm_log "$FAKE" | grep "^$R " | tail -n 1 | grep -q "^$R zap 12 -> caches_freed=0 zapped=10 " ||
 	fail "no second ask after growth: $(fakekvm_log "$FAKE" | grep "^$R ")"
 sleep 2.2
 assert_eq "$(writes "$R")" 2 "writes to $R after it went back to its roots"
-echo "ok: asked again once its count grew, then left alone"
+ok "asked again once its count grew, then left alone"
 
 # --- PlanReclaim: the daemon's plan, written nowhere. ---
 BEFORE=$(fakekvm_log "$FAKE" | wc -l)
@@ -112,13 +98,13 @@ as_nobody PlanReclaim 'stsa(sa{sv})' / 0 max-pages 1 "$TOP/slow" 1 Weight u 0 2>
 grep -q "Weight=0 is out of range" "$TEST_TMP/err" ||
 	fail "PlanReclaim error for Weight=0: $(cat "$TEST_TMP/err")"
 assert_eq "$(fakekvm_log "$FAKE" | wc -l)" "$BEFORE" "writes after PlanReclaim"
-echo "ok: PlanReclaim planned and wrote nothing"
+ok "PlanReclaim planned and wrote nothing"
 
 # --- A 3 s write does not hold up the bus. ---
 fakekvm_set "$FAKE" "$S" delay_ms=3000
 call Reclaim sts "$S" 100 zap >"$TEST_TMP/slow-out" 2>&1 &
 SLOW=$!
-STARTED_PIDS+=("$SLOW")
+cleanup_pid "$SLOW"
 sleep 0.5
 T0=$(date +%s%N)
 as_nobody ListVMs >/dev/null || fail "ListVMs during a slow write"
@@ -127,7 +113,7 @@ T1=$(date +%s%N)
 MS=$(((T1 - T0) / 1000000))
 grep -q '"RoundInFlight" b true' "$TEST_TMP/dump" || fail "Dump does not show the round in flight"
 [ "$MS" -lt 1000 ] || fail "ListVMs and Dump took $MS ms during a 3 s write"
-echo "ok: ListVMs and Dump answered in $MS ms during a 3 s mmu_reclaim write"
+ok "ListVMs and Dump answered in $MS ms during a 3 s mmu_reclaim write"
 wait "$SLOW" || fail "the slow Reclaim failed: $(cat "$TEST_TMP/slow-out")"
 assert_eq "$(cat "$TEST_TMP/slow-out")" "tta(ss) 0 100 0" "the slow Reclaim's reply"
 fakekvm_set "$FAKE" "$S" delay_ms=0
@@ -144,21 +130,22 @@ write_conf 1700ms
 call Reload || fail "Reload"
 [ "$(armed host)" != "$H1" ] || fail "host trigger not re-armed for a new threshold"
 assert_eq "$(armed /)" "$C1" "cgroup trigger after a host threshold change"
-echo "ok: a reload keeps unchanged PSI triggers and re-arms a changed one"
+ok "a reload keeps unchanged PSI triggers and re-arms a changed one"
 
 # --- --dry-run: the MaxPages= round is planned and logged, not written. ---
 stop_daemon || fail "unclean exit"
 fakekvm_set "$FAKE" "$R" shadow=+10
 BEFORE=$(fakekvm_log "$FAKE" | wc -l)
 start_daemon "${DARGS[@]}" --dry-run
-dbus_wait_for_name org.kvmreclaim1 || fail "no name"
 assert_eq "$(busctl --address="$DBUS_TEST_ADDRESS" get-property "${OBJ[@]}" DryRun)" "b true" "DryRun"
-wait_for_log "Plan \(max-pages\): 1 VMs, caches ~0 pages, zap 12 pages" 5 || fail "dry run did not plan the cap"
-wait_for_log "Dry run: not carrying the plan out" 2 || fail "dry run did not say so"
+# The plan in the log is what a dry run is for.
+wait_until 5 grep -Eq "Plan \(max-pages\): 1 VMs, caches ~0 pages, zap 12 pages" "$DAEMON_LOG" ||
+	fail "dry run did not plan the cap"
+wait_until 2 grep -q "Dry run: not carrying the plan out" "$DAEMON_LOG" || fail "dry run did not say so"
 call Reclaim sts "$S" 10 zap >"$TEST_TMP/out" || fail "Reclaim in a dry run"
 assert_eq "$(cat "$TEST_TMP/out")" "tta(ss) 0 0 1 \"$S\" \"dry run: zap 10 planned, not carried out\"" "dry-run Reclaim"
 sleep 1.5
 assert_eq "$(fakekvm_log "$FAKE" | wc -l)" "$BEFORE" "writes in a dry run"
-echo "ok: --dry-run planned, logged and wrote nothing"
+ok "--dry-run planned, logged and wrote nothing"
 stop_daemon || fail "unclean exit"
-echo "PASS"
+pass

@@ -6,7 +6,7 @@
 # clean stop the parameter holds the operator's value again, not the N
 # the crashed instance wrote.  The parameter is a plain file here
 # (--shrinker-param=), as the kernel's is one to read and write.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/daemon.sh"
 
 PARAM=$TEST_TMP/mmu_shrinker
 STATE=$TEST_TMP/state
@@ -21,9 +21,7 @@ assert_eq "$(cat "$PARAM")" N "the parameter while the daemon runs"
 assert_eq "$(cat "$STATE/mmu_shrinker.saved")" Y "the value kept in the state directory"
 
 # A crash: nothing is put back, the state stays.
-kill -KILL "$DAEMON_PID"
-wait "$DAEMON_PID" 2>/dev/null
-DAEMON_PID=""
+kill_daemon
 assert_eq "$(cat "$PARAM")" N "the parameter after a crash"
 
 # The restart finds N, but knows better.
@@ -33,19 +31,17 @@ assert_eq "$(cat "$PARAM")" N "the parameter after the restart"
 stop_daemon || fail "unclean exit"
 assert_eq "$(cat "$PARAM")" Y "the parameter after crash, restart and clean stop"
 [ -e "$STATE/mmu_shrinker.saved" ] && fail "the state file outlived a clean stop"
-echo "ok: start, SIGKILL, start, stop leaves Y"
+ok "start, SIGKILL, start, stop leaves Y"
 
 # A clean run leaves what it found; with DisableKernelShrinker=no after a
 # crash, the start itself puts the saved value back.
 start_daemon "${ARGS[@]}"
-kill -KILL "$DAEMON_PID"
-wait "$DAEMON_PID" 2>/dev/null
-DAEMON_PID=""
+kill_daemon
 printf '[Daemon]\nDisableKernelShrinker=no\n' >"$TEST_TMP/main.conf"
 start_daemon "${ARGS[@]}"
 assert_eq "$(cat "$PARAM")" Y "the parameter when a run that keeps the shrinker follows a crash"
 [ -e "$STATE/mmu_shrinker.saved" ] && fail "the state file outlived its use"
 stop_daemon || fail "unclean exit"
 assert_eq "$(cat "$PARAM")" Y "the parameter after that run"
-echo "ok: a crash followed by DisableKernelShrinker=no puts Y back at start"
-echo "PASS"
+ok "a crash followed by DisableKernelShrinker=no puts Y back at start"
+pass

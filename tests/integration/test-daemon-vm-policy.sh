@@ -7,17 +7,9 @@
 # down, and keeps protecting it after the domain restarts in a new scope
 # with a new ID and pid; a uuid: section beats the name, and what a VM
 # section does not set comes from the VM's cgroup policy.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dbus-lib.sh"
-cleanup() {
-	[ "$BASHPID" = "$$" ] || return 0
-	cleanup_all
-	dbus_lib_cleanup
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/daemon.sh"
 
-command -v busctl >/dev/null || skip "busctl not installed"
-command -v dbus-daemon >/dev/null || skip "dbus-daemon not installed"
+require_dbus
 require_cgroups
 mount_fake
 
@@ -29,7 +21,7 @@ make_cgroup "$TOP"
 make_cgroup "$TOP/$SCOPE1"
 make_cgroup "$TOP/$SCOPE2"
 make_cgroup "$TOP/other"
-VM=(sh -c 'trap "kill \$! 2>/dev/null; exit 0" TERM; sleep 600 & wait' qemu)
+VM=("${VM_CMD[@]}")
 spawn_in_cgroup "$TOP/$SCOPE1" "${VM[@]}" -name guest=web-1 -uuid 0a1b2c3d-0000-4000-8000-0000000000e1; PW=$SPAWNED_PID
 spawn_in_cgroup "$TOP/other" "${VM[@]}" -name guest=batch; PB=$SPAWNED_PID
 spawn_in_cgroup "$TOP/other" "${VM[@]}" -name guest=db -uuid "${UUID_DB^^}"; PD=$SPAWNED_PID
@@ -38,19 +30,16 @@ fakekvm_add_vm "$FAKE" "$PB" 11 5000 0 1
 fakekvm_add_vm "$FAKE" "$PD" 12 5000 0 1
 
 dbus_start_private || fail "no private bus"
-B=(busctl --address="$DBUS_TEST_ADDRESS")
-OBJ=(org.kvmreclaim1 /org/kvmreclaim1 org.kvmreclaim1.Manager)
-call() { "${B[@]}" call "${OBJ[@]}" "$@"; }
+call() { bus_call "$@"; }
 # vm_value ID KEY: one key of a VM's policy dict, from GetVM.
 vm_value() { call GetVM s "$1" | grep -o "\"$2\" [a-z] \"\?[^\" ]*" | head -1 | cut -d' ' -f3 | tr -d '"'; }
 
-DBUS_FAKEKVM_DIR=$FAKE   # the fake mounted by lib.sh is the daemon's debugfs
-dbus_start_reclaimd "$KVM_RECLAIMD" \
+start_reclaimd \
 	"RefreshInterval=1s" "SystemPressureThreshold=450ms" \
 	"[Policy $TOP]" "Weight=200" "MaxPages=1000" \
 	"[Policy vm:web-*]" "Protect=yes" \
 	"[Policy vm:db]" "Weight=300" \
-	"[Policy uuid:${UUID_DB//-/}]" "Weight=9" || fail "the daemon did not start"
+	"[Policy uuid:${UUID_DB//-/}]" "Weight=9"
 
 # The name comes from the machine scope, the UUID from -uuid.
 W=$PW-10
@@ -64,10 +53,8 @@ assert_eq "$(vm_value "$PD-12" Weight)" 9 "db's Weight, from its uuid: section"
 assert_eq "$(vm_value "$PB-11" Cgroup)" "$TOP" "batch's policy"
 
 # The cap takes batch and db down to 1000; protected web-1 is never written.
-for _ in $(seq 1 60); do
-	[ "$(fakekvm_get "$FAKE" "$PB-11" shadow)" = 1000 ] && [ "$(fakekvm_get "$FAKE" "$PD-12" shadow)" = 1000 ] && break
-	sleep 0.1
-done
+fake_wait_log "^$PB-11 zap 4000 " 6
+fake_wait_log "^$PD-12 zap 4000 " 2
 assert_eq "$(fakekvm_get "$FAKE" "$PB-11" shadow)" 1000 "batch after the cap"
 assert_eq "$(fakekvm_get "$FAKE" "$PD-12" shadow)" 1000 "db after the cap"
 call Reclaim sts "$TOP" 500 zap >/dev/null || fail "Reclaim on $TOP"
@@ -81,14 +68,14 @@ assert_eq "$(fakekvm_log "$FAKE" | grep -c "^$W ")" 0 "writes to web-1"
 # does its protection.
 fakekvm_remove_vm "$FAKE" "$PW" 10
 kill "$PW"
-wait_for_vm_gone() { for _ in $(seq 1 50); do call GetVM s "$W" >/dev/null 2>&1 || return 0; sleep 0.1; done; return 1; }
-wait_for_vm_gone || fail "web-1's first run did not go away"
+bus_wait_vm "$W" absent 5 || fail "web-1's first run did not go away"
 spawn_in_cgroup "$TOP/$SCOPE2" "${VM[@]}" -name guest=web-1; PW2=$SPAWNED_PID
 fakekvm_add_vm "$FAKE" "$PW2" 10 5000 0 1
 W2=$PW2-10
-for _ in $(seq 1 50); do call GetVM s "$W2" >/dev/null 2>&1 && break; sleep 0.1; done
+bus_wait_vm "$W2" present 5 || fail "web-1's second run not seen"
 assert_eq "$(vm_value "$W2" Cgroup)" "vm:web-*" "web-1's policy after the restart"
 assert_eq "$(vm_value "$W2" Protect)" true "web-1 protected after the restart"
 sleep 1.5   # a cap round
 assert_eq "$(fakekvm_log "$FAKE" | grep -c "^$W2 ")" 0 "writes to web-1 after the restart"
-echo "PASS"
+stop_daemon || fail "unclean exit"
+pass

@@ -10,29 +10,18 @@
 #
 # Needs KVM_RECLAIMD, FAKEKVM, KVM_RECLAIMCTL and KVMR_DBUS_POLICY (meson
 # passes them: tests/install/meson.build).
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dbus-lib.sh"
-# One EXIT trap for both libraries: the daemon, the VMs and the monitors
-# first, then the cgroups and the fake, then the bus.
-cleanup() {
-	[ "$BASHPID" = "$$" ] || return 0
-	cleanup_all
-	dbus_lib_cleanup
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/daemon.sh"
 
 : "${KVM_RECLAIMCTL:?}" "${KVMR_DBUS_POLICY:?}"
-command -v dbus-daemon >/dev/null || skip "dbus-daemon not installed"
-command -v busctl >/dev/null || skip "busctl not installed"
-command -v setpriv >/dev/null || skip "setpriv not installed"
+require_dbus
+require_nobody
 command -v python3 >/dev/null || skip "python3 not installed"
-id nobody >/dev/null 2>&1 || skip "no user nobody"
 require_cgroups
 mount_fake
 
 # A VM: a process whose command line names it as qemu's does. sh takes its
 # sleep along when it is stopped, so no orphan keeps a cgroup busy.
-VM=(sh -c 'trap "kill \$! 2>/dev/null; exit 0" TERM; sleep 600 & wait' qemu -name)
+VM=("${VM_CMD[@]}" -name)
 
 TOP=/kvmr-ctl-$$
 make_cgroup "$TOP"
@@ -131,7 +120,6 @@ CONF
 DARGS=(--bus-address="$BUS" --config="$TEST_TMP/main.conf" --conf-dir="$TEST_TMP/conf.d"
 	--runtime-conf-dir="$TEST_TMP/run.d")
 start_daemon "${DARGS[@]}"
-dbus_wait_for_name org.kvmreclaim1 || fail "the daemon does not own org.kvmreclaim1"
 
 # --- status: the VMs' names and the fake's counters. ---
 run 0 status
@@ -288,13 +276,13 @@ assert_eq "$(fakekvm_log "$FAKE" | wc -l)" 0 "kernel writes before any reclaim"
 # --- reclaim, seen by three monitors (root, root --json, nobody). ---
 "${C[@]}" monitor >"$TEST_TMP/mon" 2>"$TEST_TMP/mon.err" &
 MON=$!
-STARTED_PIDS+=("$MON")
+cleanup_pid "$MON"
 "${C[@]}" monitor --json >"$TEST_TMP/monj" 2>"$TEST_TMP/monj.err" &
 MONJ=$!
-STARTED_PIDS+=("$MONJ")
+cleanup_pid "$MONJ"
 "${RUN_AS_NOBODY[@]}" "${C[@]}" monitor >"$TEST_TMP/monn" 2>"$TEST_TMP/monn.err" &
 MONN=$!
-STARTED_PIDS+=("$MONN")
+cleanup_pid "$MONN"
 sleep 0.5
 MON_START=$(date +%s)
 
@@ -459,7 +447,7 @@ if [ -n "$PSI" ]; then
 	run 0 policy set "$TOP/p" PressureThreshold=10ms --runtime
 	"${C[@]}" monitor >"$TEST_TMP/mon" 2>"$TEST_TMP/mon.err" &
 	MON=$!
-	STARTED_PIDS+=("$MON")
+	cleanup_pid "$MON"
 	sleep 0.5
 	HOGFILE="$TEST_TMP/working-set"
 	spawn_in_cgroup "$TOP/p" sh -c "dd if=/dev/zero of='$HOGFILE' bs=1M count=96 status=none; \
@@ -495,7 +483,6 @@ stop_daemon || fail "the daemon did not exit cleanly"
 run 3 status
 err_is "kvm-reclaimd is not running (org.kvmreclaim1 has no owner on the bus at $BUS)."
 start_daemon "${DARGS[@]}"
-dbus_wait_for_name org.kvmreclaim1 || fail "the daemon does not own org.kvmreclaim1 after a restart"
 for _ in $(seq 50); do
 	grep -q "running again" "$TEST_TMP/monj.err" && break
 	sleep 0.1
@@ -506,7 +493,7 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 stop_daemon || fail "the daemon did not exit cleanly after its restart"
-dbus_stop "$DBUS_TEST_PID"
+stop_pid "$DBUS_TEST_PID"
 wait "$MONJ"
 rc=$?
 [ "$rc" -eq 3 ] || fail "monitor --json exited $rc when the bus went away, expected 3"
@@ -533,4 +520,4 @@ for l in lines:
         assert set(l) == {"Signal", "Timestamp", "Scope", "SomeAvg10", "FullAvg10"}, l
 print("ok: monitor --json: %d objects" % len(lines))
 PY
-echo "PASS"
+pass

@@ -660,6 +660,90 @@ static void test_overlay_checks_before_writing(void **state) {
         clear_dropins();
 }
 
+/* Only files that root (here: the user running the test, as for a --user
+ * daemon) owns and alone can write, in directories only it can write, are
+ * read; the message names the file or directory and why.  A sticky
+ * directory above is fine (/tmp, above every case), the one holding files
+ * must not be writable by others even so. */
+static void test_only_files_others_cannot_write_are_read(void **state) {
+        static const struct {
+                mode_t file, dropin, confd, top;
+                const char *error;       /* NULL: loads */
+        } cases[] = {
+                { 0644, 0644, 0755, 0700, NULL },
+                { 0600, 0400, 0700, 0755, NULL },   /* and /tmp above, sticky 1777: fine */
+                { 0644, 0644, 0755, 01777, "t.conf: not trusted: directory @ is writable by others (mode 1777)" },
+                { 0664, 0644, 0755, 0700, "t.conf: not trusted: writable by its group (mode 0664)" },
+                { 0666, 0644, 0755, 0700, "t.conf: not trusted: writable by others (mode 0666)" },
+                { 0644, 0646, 0755, 0700, "x.conf: not trusted: writable by others (mode 0646)" },
+                { 0644, 0644, 0775, 0700, "conf.d: not trusted: directory @/conf.d is writable by its group (mode 0775)" },
+                { 0644, 0644, 01777, 0700, "conf.d: not trusted: directory @/conf.d is writable by others (mode 1777)" },
+                { 0644, 0644, 0755, 0777, "t.conf: not trusted: directory @ is writable by others (mode 0777)" },
+        };
+        char confd[600], dropin[700], want[900];
+
+        snprintf(confd, sizeof(confd), "%s/conf.d", tmpdir);
+        snprintf(dropin, sizeof(dropin), "%s/x.conf", confd);
+        clear_dropins();
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                Config *c = NULL;
+                char *err = NULL;
+                int r;
+
+                write_file("t.conf", "[Policy /a]\nWeight=5\n");
+                write_file("conf.d/x.conf", "[Policy /b]\nWeight=6\n");
+                assert_int_equal(chmod(path_of("t.conf"), cases[i].file), 0);
+                assert_int_equal(chmod(dropin, cases[i].dropin), 0);
+                assert_int_equal(chmod(confd, cases[i].confd), 0);
+                assert_int_equal(chmod(tmpdir, cases[i].top), 0);
+                r = load("t.conf", &c, &err);
+                assert_int_equal(chmod(tmpdir, 0700), 0);
+                assert_int_equal(chmod(confd, 0755), 0);
+                if (!cases[i].error) {
+                        if (r < 0)
+                                fail_msg("case %zu refused: %s", i, err);
+                        assert_int_equal(config_policy_for(c, "/b")->weight, 6);
+                } else {
+                        assert_int_equal(r, -EINVAL);
+                        assert_null(c);
+                        /* '@' is the temporary directory. */
+                        const char *at = strchr(cases[i].error, '@');
+                        if (at)
+                                snprintf(want, sizeof(want), "%.*s%s%s", (int) (at - cases[i].error),
+                                         cases[i].error, tmpdir, at + 1);
+                        else
+                                snprintf(want, sizeof(want), "%s", cases[i].error);
+                        if (!strstr(err, want))
+                                fail_msg("case %zu: '%s' lacks '%s'", i, err, want);
+                }
+                config_free(c);
+                free(err);
+        }
+        /* A symlink is its target too: root's link into a directory that
+         * others can write is theirs. */
+        {
+                char other[600], target[700];
+                Config *c = NULL;
+                char *err = NULL;
+
+                snprintf(other, sizeof(other), "%s/other", tmpdir);
+                snprintf(target, sizeof(target), "%s/y.conf", other);
+                assert_int_equal(mkdir(other, 0777), 0);
+                assert_int_equal(chmod(other, 0777), 0);
+                write_file("other/y.conf", "[Policy /c]\nWeight=7\n");
+                assert_int_equal(unlink(dropin), 0);
+                assert_int_equal(symlink(target, dropin), 0);
+                assert_int_equal(load("t.conf", &c, &err), -EINVAL);
+                snprintf(want, sizeof(want), "x.conf: not trusted: directory %s is writable by others (mode 0777)",
+                         other);
+                if (!strstr(err, want))
+                        fail_msg("symlink: '%s' lacks '%s'", err, want);
+                free(err);
+                assert_int_equal(unlink(dropin), 0);
+        }
+        clear_dropins();
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_no_main_file_gives_defaults),
@@ -678,6 +762,7 @@ int main(void) {
                 cmocka_unit_test(test_random_selectors_read_back_and_never_share_a_file),
                 cmocka_unit_test(test_dropin_parse_refuses_other_files),
                 cmocka_unit_test(test_overlay_checks_before_writing),
+                cmocka_unit_test(test_only_files_others_cannot_write_are_read),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
