@@ -12,7 +12,7 @@
  *   <debugfs>/kvm/<pid>-<fd>/mmu_shadow_pages  r   shadow pages in use
  *   <debugfs>/kvm/<pid>-<fd>/mmu_cache_pages   r   unused pages in the
  *                                                  vCPUs' MMU caches
- *   <debugfs>/kvm/<pid>-<fd>/mmu_reclaim       rw  the reclaim trigger
+ *   <debugfs>/kvm/<pid>-<fd>/mmu_reclaim       rw  the reclaim trigger (0600)
  *
  * <pid> is the pid of the process that created the VM (qemu), <fd> the VM
  * file descriptor number in that process.
@@ -30,15 +30,29 @@
  *   "caches"  free every vCPU's cached pages; a vCPU busy in a fault is
  *             skipped and counted in busy_vcpus, never waited for.
  *   "zap N"   zap about N of the VM's oldest shadow pages, 1 <= N <=
- *             KVM_RECLAIM_ZAP_MAX.  Roots in use cannot be zapped, so the
- *             kernel may zap fewer than N; the unsync children of the last
- *             page zapped go with it, so it may zap a few more.  "zapped"
- *             in the result is always the exact count.
+ *             KVM_RECLAIM_ZAP_MAX, among those that existed when the
+ *             command started (pages the guest creates meanwhile are never
+ *             taken).  Roots in use cannot be zapped, so the kernel may zap
+ *             fewer than N; the unsync children of the last page zapped go
+ *             with it, so it may zap a few more.  "zapped" in the result is
+ *             always the exact count.  mmu_lock is yielded only when the
+ *             scheduler asks (or, on preemptible kernels, a waiter): N
+ *             bounds how long vCPUs of a shadow-paged VM may wait.
  *
- * The write returns only when the work is done.  Reading mmu_reclaim gives
- * the result of the last command (all zero before the first):
+ * The write returns only when the work is done, and rewinds the file.
+ * Reading mmu_reclaim gives, in KVM_RECLAIM_RESULT_FMT:
+ *
+ *   - on a file that wrote a command: the result of its last command, so
+ *     two writers never see each other's results (write, then read on the
+ *     same file descriptor);
+ *   - on a file that never wrote: the VM's last result, whoever wrote it
+ *     (all zero before the first), for tools that open again to read.
  *
  *   "caches_freed=<u64> zapped=<u64> busy_vcpus=<u32>\n"
+ *
+ * Commands on one VM run one at a time.  Under kernel lockdown (integrity
+ * mode, e.g. Secure Boot hosts) debugfs refuses to open mmu_reclaim (EPERM,
+ * even read-only: the file has write permission); the stat files still read.
  */
 #ifndef KVM_RECLAIM_H
 #define KVM_RECLAIM_H

@@ -75,6 +75,16 @@ struct handle {
 	bool filled;
 	size_t len;
 	char buf[256]; /* content made at the read at offset 0 */
+	/*
+	 * mmu_reclaim: the result of this file's last command, which its
+	 * reads return (the kernel keeps it per open file).  A write rewinds
+	 * the file in the kernel; FUSE moves the position past the bytes
+	 * written instead, so the next read's offset becomes the new 0.
+	 */
+	bool has_result;
+	bool rewound;
+	off_t base;
+	struct vm_result result;
 };
 
 static fuse_ino_t vm_ino(const struct vm *vm, enum vm_file file)
@@ -542,7 +552,9 @@ static int make_content(struct handle *h, char *buf, size_t size)
 	vm_advance(h->vm, vm_now_ns());
 	switch (h->file) {
 	case VMF_RECLAIM:
-		return vm_format_result(&h->vm->last, buf, size);
+		return vm_format_result(h->has_result ? &h->result :
+							&h->vm->last,
+					buf, size);
 	case VMF_FAKE_STATE:
 		return vm_format_state(h->vm, buf, size);
 	default:
@@ -579,6 +591,12 @@ static void fk_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * small pieces still gets one consistent number.
 	 */
 	pthread_mutex_lock(&fk.lock);
+	if (h->rewound) {
+		h->rewound = false;
+		h->base = off;
+		h->filled = false;
+	}
+	off -= h->base;
 	if (off == 0 || !h->filled) {
 		int len = make_content(h, h->buf, sizeof(h->buf));
 
@@ -638,6 +656,9 @@ static void do_reclaim(fuse_req_t req, struct handle *h, const char *buf,
 	if (!err) {
 		vm_apply_cmd(vm, &cmd, &res);
 		vm->last = res;
+		h->result = res;
+		h->has_result = true;
+		h->rewound = true;
 		vm_format_result(&res, result, sizeof(result));
 		result[strcspn(result, "\n")] = '\0';
 	} else {

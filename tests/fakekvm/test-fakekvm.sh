@@ -218,6 +218,14 @@ check "no longer busy: freed" "caches_freed=3 zapped=0 busy_vcpus=0 0" \
 	"$(result 400-4) $(state 400-4 cache)"
 check "caches does not zap" "900" "$(state 400-4 shadow)"
 
+# --- the result belongs to the writer -----------------------------------------
+fakekvm_set "$mnt" 400-4 cache=5
+check "two writers read their own results, a reader the VM's last, a write rewinds" \
+	"ok 1=caches_freed=0 zapped=2 busy_vcpus=0\n 2=caches_freed=5 zapped=0 busy_vcpus=0\n 3=caches_freed=5 zapped=0 busy_vcpus=0\n again=caches_freed=0 zapped=0 busy_vcpus=0\n" \
+	"$(probe writers "$mnt/400-4/mmu_reclaim" 'zap 2' 'caches\n')"
+check "write then read on one fd gives that result" "ok caches_freed=0 zapped=1 busy_vcpus=0\n" \
+	"$(probe write-read "$mnt/400-4/mmu_reclaim" 'zap 1')"
+
 # --- fail= --------------------------------------------------------------------
 fakekvm_add_vm "$mnt" 500 5 100 10 2
 for e in EIO ENOENT EINVAL; do
