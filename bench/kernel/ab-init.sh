@@ -17,7 +17,7 @@ mount -t tmpfs tmpfs /tmp
 
 echo "AB BOOTED $(uname -r) npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)" \
 	"series=$(test -e /sys/module/kvm/parameters/mmu_shrinker && echo patched || echo unpatched)"
-cd /ab
+cd /ab || exit 1
 ./demand_paging_test -b 256M -v 2 >/tmp/dpt.out 2>&1
 sed -n 's/^Overall demand paging rate:[[:space:]]*\([0-9.]*\).*/AB DPT \1/p' /tmp/dpt.out
 ./fault_loop -m 128 -v 2 -r 4 >/tmp/loop.out 2>&1

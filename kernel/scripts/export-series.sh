@@ -41,6 +41,8 @@ fi
 (
 	echo "# Applied in this order with git am onto linux-source-6.12 $(cat "$KERNEL_DIR/VERSION")."
 	echo "# 0000-cover-letter.patch is the series' cover letter; git am can't apply it."
-	cd "$KERNEL_DIR" && ls -1 [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-'
+	cd "$KERNEL_DIR" && for p in [0-9][0-9][0-9][0-9]-*.patch; do
+		[[ $p == 0000-* ]] || echo "$p"
+	done
 ) >"$KERNEL_DIR/series"
 cat "$KERNEL_DIR/series"
