@@ -49,3 +49,9 @@ const char *pressure_watch_path(const PressureWatch *w);
 const char *pressure_watch_scope(const PressureWatch *w);
 uint64_t pressure_watch_window(const PressureWatch *w);
 uint64_t pressure_watch_threshold(const PressureWatch *w);
+/* The "some" total at the last event (or at arming). */
+uint64_t pressure_watch_total(const PressureWatch *w);
+/* At the last event: the "some" stall since the reading before it (the
+ * previous event or the arming), and how long before that was.  The
+ * controller turns them into the stall of the last window. */
+void pressure_watch_last_stall(const PressureWatch *w, uint64_t *ret_stall_usec, uint64_t *ret_elapsed_usec);
