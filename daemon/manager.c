@@ -97,7 +97,8 @@ const char *manager_mode_reason(const Manager *m) {
         if (m->kernel_interface && m->reclaim_refused == 0)
                 return "";
         if (m->reclaim_refused < 0)
-                return vm_reclaim_problem(&(Vm) { .reclaim_error = m->reclaim_refused });
+                return m->mode_reason[0] ? m->mode_reason :
+                                           vm_reclaim_problem(&(Vm) { .reclaim_error = m->reclaim_refused });
         if (access(m->kvm_dir, F_OK) < 0)
                 return "KVM debugfs directory not present (debugfs not mounted, or kvm not loaded)";
         return "no mmu_reclaim files: the kernel lacks the kvm-reclaimd series";
@@ -107,6 +108,33 @@ const char *manager_mode_reason(const Manager *m) {
  * parameter) and mmu_reclaim can be written: a read-only kvm directory or
  * kernel lockdown is said as such, not as a missing series. */
 static int sync_refresh_timer(Manager *m);
+
+/* EPERM at open of mmu_reclaim while the VM's stat files read (it is
+ * counted): kernel lockdown, which refuses to open debugfs files with
+ * write permission.  The kernel says its mode in the lockdown file. */
+static void describe_refusal(Manager *m) {
+        char buf[128] = "";
+        const char *mode = NULL, *open_br, *close_br;
+
+        m->mode_reason[0] = 0;
+        if (m->reclaim_refused != -EPERM)
+                return;
+        if (read_small_file(m->lockdown_file, buf, sizeof(buf)) >= 0 && (open_br = strchr(buf, '[')) &&
+            (close_br = strchr(open_br, ']'))) {
+                *(char *) close_br = 0;
+                mode = open_br + 1;
+        }
+        if (mode && strcmp(mode, "none") != 0)
+                snprintf(m->mode_reason, sizeof(m->mode_reason),
+                         "opening mmu_reclaim for writing is refused (EPERM): kernel lockdown (%s mode, %s) refuses "
+                         "writable debugfs files, while the stat files still read: counting, not reclaiming",
+                         mode, m->lockdown_file);
+        else
+                snprintf(m->mode_reason, sizeof(m->mode_reason),
+                         "opening mmu_reclaim for writing is refused (EPERM): kernel lockdown refuses writable "
+                         "debugfs files (integrity mode), while the stat files still read: counting, not reclaiming "
+                         "(%s says %s)", m->lockdown_file, mode ? "none" : "nothing");
+}
 
 void manager_update_mode(Manager *m) {
         bool before = m->kernel_interface, present = access(m->shrinker_param, F_OK) == 0, writable = false;
@@ -130,6 +158,7 @@ void manager_update_mode(Manager *m) {
                 refused = -EROFS;
         m->kernel_interface = present || writable;
         m->reclaim_refused = writable ? 0 : refused;
+        describe_refusal(m);
         if (!m->mode_logged || before != m->kernel_interface || refused_before != m->reclaim_refused) {
                 if (m->kernel_interface && m->reclaim_refused == 0)
                         log_struct(LOG_INFO, LOG_FIELDS(.message_id = LOG_MID_MODE),
@@ -415,8 +444,10 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         m->conf_dirs[1] = strdup(o->runtime_conf_dir ?: KVM_RECLAIMD_RUN_CONF_DIR);
         m->shrinker_param = strdup(o->shrinker_param ?: KVM_RECLAIM_SHRINKER_PARAM);
         m->state_dir = strdup(o->state_dir ?: KVM_RECLAIMD_STATE_DIR);
+        m->lockdown_file = strdup(o->lockdown_file ?: "/sys/kernel/security/lockdown");
         m->dry_run = o->dry_run;
-        if (!m->proc_root || !m->conf_dirs[0] || !m->conf_dirs[1] || !m->shrinker_param || !m->state_dir)
+        if (!m->proc_root || !m->conf_dirs[0] || !m->conf_dirs[1] || !m->shrinker_param || !m->state_dir ||
+            !m->lockdown_file)
                 return -ENOMEM;
         r = metrics_new(&m->metrics);
         if (r < 0)
@@ -586,6 +617,7 @@ Manager *manager_free(Manager *m) {
         free(m->debugfs_override);
         free(m->shrinker_param);
         free(m->state_dir);
+        free(m->lockdown_file);
         free(m->kvm_dir);
         free(m->cgroup_root);
         free(m->shrinker_saved);

@@ -28,6 +28,7 @@ typedef struct ManagerOptions {
         const char *debugfs_dir;         /* overrides DebugfsDir= when set */
         const char *shrinker_param;      /* KVM_RECLAIM_SHRINKER_PARAM, or a test's file */
         const char *state_dir;           /* KVM_RECLAIMD_STATE_DIR: state that outlives a crash */
+        const char *lockdown_file;       /* "/sys/kernel/security/lockdown", or a test's file */
         bool dry_run;                    /* plan and log every round, write nothing to the kernel */
         BusMode bus_mode;
         const char *bus_address;
@@ -57,6 +58,7 @@ typedef struct Manager {
         char *debugfs_override;
         char *shrinker_param;
         char *state_dir;
+        char *lockdown_file;
         bool dry_run;
         Config *config;
         char *kvm_dir;                   /* in force: override or DebugfsDir= */
@@ -83,6 +85,7 @@ typedef struct Manager {
         bool kernel_v2;                  /* ... in its v2: TDP stat, mmu_vms, the new commands */
         int has_vms_file;                /* mmu_vms: -1 not tried yet, 0 absent, 1 read */
         int reclaim_refused;             /* <0: mmu_reclaim exists but cannot be written (why) */
+        char mode_reason[384];           /* manager_mode_reason()'s words when refused */
         bool mode_logged;
         char *shrinker_saved;            /* mmu_shrinker value to restore at exit */
 
