@@ -82,6 +82,12 @@ bool control_note_result(VmControl *c, KvmCommand cmd, uint64_t asked, uint64_t 
         c->exhausted[cmd] = none;
         if (none)
                 c->exhausted_at[cmd] = judged_count(cmd, after);
+        /* Only roots in use, and no TDP tables: nothing is empty or cold. */
+        if (none && cmd == KVM_CMD_ZAP && after->tdp_pages == 0)
+                for (KvmCommand k = KVM_CMD_FREE_EMPTY; k <= KVM_CMD_ZAP_COLD; k++) {
+                        c->exhausted[k] = true;
+                        c->exhausted_at[k] = judged_count(k, after);
+                }
         return none;
 }
 
@@ -122,9 +128,9 @@ ControlVerdict control_measure(VmControl *c, uint64_t tables_now, uint64_t now_u
         if (v.measured) {
                 v.hot = (u128) v.regrown * 1000 > (u128) v.given * CONTROL_HOT_PERMILLE;
                 if (v.hot) {
-                        if (c->hot_streak < CONTROL_BACKOFF_MAX_SHIFT)
+                        if (c->hot_streak + 1 < CONTROL_BACKOFF_MAX_SHIFT)
                                 c->hot_streak++;
-                        v.backoff_usec = c->window_usec << c->hot_streak;
+                        v.backoff_usec = c->window_usec << (c->hot_streak + 1);
                         c->backoff_until_usec = now_usec + v.backoff_usec;
                 } else {
                         c->hot_streak = 0;

@@ -17,7 +17,7 @@
  *  - how much of what it gave it took back: counted again one window
  *    after a round that took tables from it (a one-shot timer armed by
  *    the round, never a poll); a VM that regrew most of what it gave is
- *    hot, and is backed off from for 2, 4, ... up to 64 windows, longer
+ *    hot, and is backed off from for 4, 8, ... up to 64 windows, longer
  *    each time in a row it is found hot;
  *  - what it owes: shares of rounds too small to be worth a write, kept
  *    until they make a batch, so small rounds over many VMs stay fair. */
@@ -31,11 +31,16 @@
  * fewer writes per round on hosts of thousands of VMs; what is not asked
  * yet is owed (VmControl.owed_milli). */
 #define CONTROL_BATCH_PAGES 64
+/* A pressure round writes to at most this many VMs for caches, and this
+ * many for page tables (asking each at least goal / this): its reaction
+ * time is its writes, not the host's number of VMs. */
+#define CONTROL_ROUND_VMS 16
 /* Hot: regrew more than this share (per mille) of what it gave in a window. */
 #define CONTROL_HOT_PERMILLE 500
 /* Regrowth of less than this many pages given tells nothing. */
 #define CONTROL_MEASURE_MIN_PAGES 16
-/* Back-off after the n-th hot window in a row: 2^n windows, at most 2^6. */
+/* Back-off after the n-th hot window in a row: 2^(n+1) windows (a probe
+ * costs the guest a batch of refaults), at most 2^6. */
 #define CONTROL_BACKOFF_MAX_SHIFT 6
 /* A command that freed nothing is asked again once the tables grew by
  * this share (1/16) or CONTROL_BATCH_PAGES, whichever is more. */

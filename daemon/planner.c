@@ -215,7 +215,7 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
         _cleanup_free_ bool *caches = NULL;
         _cleanup_free_ uint64_t *zap = NULL;
         _cleanup_free_ int64_t *owed = NULL;
-        uint64_t goal = min_u64(req->goal_pages, req->round_cap), cache_pages = 0;
+        uint64_t goal = min_u64(req->goal_pages, req->round_cap), cache_pages = 0, batch = req->batch_pages;
         size_t nc = 0, nz = 0;
         int r;
 
@@ -234,13 +234,17 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
 
         /* Caches first: free pages nobody uses before taking any in use. */
         qsort(c, nc, sizeof(*c), candidate_by_cache_desc);
-        for (size_t i = 0; i < nc && cache_pages < goal; i++) {
+        for (size_t i = 0, k = 0; i < nc && cache_pages < goal && (!req->max_vms || k < req->max_vms); i++) {
                 if (!(c[i].v->policy->action & RECLAIM_CACHES) || c[i].v->cache_pages == 0)
                         continue;
                 caches[c[i].vm] = true;
                 cache_pages = sat_add_u64(cache_pages, c[i].v->cache_pages);
+                k++;
         }
         goal = goal > cache_pages ? goal - cache_pages : 0;
+        /* At most max_vms VMs for tables: batches of goal / max_vms. */
+        if (req->max_vms > 0 && req->batch_pages > 0)
+                batch = max_u64(batch, (goal + req->max_vms - 1) / req->max_vms);
 
         /* Then page tables, among VMs allowed to and above their floor: the
          * VMs not backed off first (tier 0), then the others (tier 1). */
@@ -258,7 +262,7 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
                         nz++;
                 }
                 qsort(t + first, nz - first, sizeof(Candidate), candidate_by_id);
-                goal = plan_tier(t + first, nz - first, goal, req->batch_pages);
+                goal = plan_tier(t + first, nz - first, goal, batch);
         }
         for (size_t i = 0; i < nz; i++) {
                 zap[t[i].vm] = t[i].take;

@@ -29,6 +29,7 @@ typedef struct PlanRequest {
         uint64_t round_cap;             /* most pages one round may take */
         uint64_t zap_max;               /* most one "zap N" may ask for */
         uint64_t batch_pages;           /* least a VM is asked for (0: exact shares) */
+        size_t max_vms;                 /* most VMs asked for caches, and for tables (0: no limit) */
 } PlanRequest;
 
 typedef struct PlanStep {
@@ -56,7 +57,9 @@ typedef struct Plan {
  * A share below batch_pages is owed rather than asked: each round adds a
  * VM's share to what it owes, and the VMs that owe the most are asked at
  * least a batch each until the goal is met, so over rounds every VM gives
- * its share and a round writes to at most goal / batch_pages VMs. */
+ * its share and a round writes to at most goal / batch_pages VMs; with
+ * max_vms, at most that many for caches and that many for tables (the
+ * batch grows to goal / max_vms). */
 int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *ret);
 
 /* Zap every VM above its MaxPages= down to it. */

@@ -250,6 +250,13 @@ int reclaim_plan(Manager *m, const Config *config, const ReclaimRequest *req, Ro
                 action = req->action ?: pol->action;
                 tables = table_offers(v, kernel);
                 p.offers[n] = tables | (kernel & (ACTUATOR_OFFER(KVM_CMD_CACHES) | ACTUATOR_OFFER(KVM_CMD_LIMIT)));
+                /* Under pressure the oldest pages go only once zap-cold has
+                 * said which tables are cold: its first call on a VM ages
+                 * them, and the next round, a window later, takes the cold
+                 * ones; zapping blindly meanwhile takes hot pages that the
+                 * guest rebuilds at once.  (An operator's Reclaim zaps now.) */
+                if (req->kind == ROUND_PRESSURE && (tables & ACTUATOR_OFFER(KVM_CMD_ZAP_COLD)) && !v->control.aged)
+                        p.offers[n] &= ~ACTUATOR_OFFER(KVM_CMD_ZAP);
                 /* What the controller learned cannot be freed is not asked
                  * (a cap is the kernel's to keep: "limit" is always sent). */
                 if (!limits) {
@@ -307,6 +314,7 @@ int reclaim_plan(Manager *m, const Config *config, const ReclaimRequest *req, Ro
                                          .round_cap = req->goal,
                                          .zap_max = KVM_RECLAIM_ZAP_MAX,
                                          .batch_pages = req->kind == ROUND_PRESSURE ? CONTROL_BATCH_PAGES : 0,
+                                         .max_vms = req->kind == ROUND_PRESSURE ? CONTROL_ROUND_VMS : 0,
                                  },
                                  &p.plan);
         if (r < 0)

@@ -492,9 +492,11 @@ static void learn(Manager *m, Round *r, const ActuatorOutcome *o, Vm *v, bool go
                                    "again until its count grows", v->id, kvm_command_to_string(c),
                                    (unsigned long long) vm_tables(v), reclaim_lack_reason(c));
         }
-        /* It gave less than its share: it gave what it could, it owes nothing. */
+        /* It gave less than its share with every command it was offered:
+         * it gave what it could, it owes nothing.  (Held back from "zap"
+         * while zap-cold ages its tables, it still owes.) */
         tables = actuator_tables_freed(o);
-        if (step && tables < step->zap)
+        if (step && tables < step->zap && (r->plan.offers[o->vm] & ACTUATOR_OFFER(KVM_CMD_ZAP)))
                 v->control.owed_milli = 0;
         /* Counted again one window from now: what came back. */
         if (tables > 0 && r->kind != ROUND_CAPS)

@@ -65,24 +65,27 @@ PLAN=$(zap_plan)
 ZAP=$(sed -n 's/.*zap \([0-9]*\) pages.*/\1/p' <<<"$PLAN")
 CACHES=$(sed -n 's/.*caches ~\([0-9]*\) pages.*/\1/p' <<<"$PLAN")
 [ $((ZAP + CACHES)) -le 1100 ] && [ $((ZAP + CACHES)) -ge 64 ] || fail "a round of $((ZAP + CACHES)) pages: $PLAN"
-wait_until 10 eval '[ "$(fakekvm_log "$FAKE" | grep -c " zap [0-9]* -> ")" -ge 2 ]' ||
-	fail "the round did not write: $(fakekvm_log "$FAKE")"
+# Zapped a round later: wait for both VMs' first "zap".
+wait_until 20 eval '[ "$(fakekvm_log "$FAKE" | grep -c " zap [0-9]* -> ")" -ge 2 ]' ||
+	fail "no zap a round later: $(fakekvm_log "$FAKE")"
 kill "$PRESSURE_PID"
 LOG=$(fakekvm_log "$FAKE")
-# The share rule: 5000:1000, so A1 takes 5/6 of the tables (rounded).
-Z1=$(echo "$LOG" | sed -n "s/^$PA1-10 zap \([0-9]*\) .*/\1/p" | head -n 1)
-Z2=$(echo "$LOG" | sed -n "s/^$PA2-11 zap \([0-9]*\) .*/\1/p" | head -n 1)
+# The share rule: 5000:1000, so A1 takes 5/6 of the tables (rounded):
+# what each VM is asked, as its first zap-cold says (free-empty took 0).
+Z1=$(echo "$LOG" | sed -n "s/^$PA1-10 zap-cold \([0-9]*\) .*/\1/p" | head -n 1)
+Z2=$(echo "$LOG" | sed -n "s/^$PA2-11 zap-cold \([0-9]*\) .*/\1/p" | head -n 1)
 assert_eq "$((Z1 + Z2))" "$ZAP" "pages asked of A1 and A2"
 [ $((Z1 * 6 - ZAP * 5)) -ge -6 ] && [ $((Z1 * 6 - ZAP * 5)) -le 6 ] || fail "A1 gave $Z1 of $ZAP, not 5/6: $LOG"
-# Cheapest for the guest first: free-empty, zap-cold (whose first call on
-# a VM only ages its tables), then the oldest pages.
-echo "$LOG" | grep "^$PA1-10 " | sed -n 2,4p | cut -d' ' -f2 | tr '\n' ' ' | grep -qx "free-empty zap-cold zap " ||
-	fail "A1's commands were not free-empty, zap-cold, zap: $LOG"
-ok "a round took $ZAP page-table pages 5:1 ($Z1 and $Z2): free-empty, zap-cold, then zap"
+# Cheapest for the guest first: free-empty, then zap-cold, whose first
+# call on a VM only ages its tables; the oldest pages go only once a
+# zap-cold a window later found none cold (the fake has none here).
+echo "$LOG" | grep "^$PA1-10 " | cut -d' ' -f2 | sed -n 2,5p | tr '\n' ' ' |
+	grep -qx "free-empty zap-cold zap-cold zap " || fail "A1's commands were not free-empty, zap-cold (twice), zap: $LOG"
+ok "a round took $ZAP page-table pages 5:1 ($Z1 and $Z2): free-empty, zap-cold (aging, then none cold), then zap"
 echo "$LOG" | grep -q "^$PB-12 " && fail "the protected VM was written to"
 
 SHADOW=$(fakekvm_get "$FAKE" "$PA1-10" shadow)
-[ "$SHADOW" -le $((5000 - Z1)) ] || fail "A1's shadow pages did not fall by its $Z1: $SHADOW"
+[ "$SHADOW" -lt 5000 ] || fail "A1's shadow pages did not fall: $SHADOW"
 assert_eq "$(fakekvm_get "$FAKE" "$PB-12" shadow)" 9000 "protected VM's shadow pages"
 assert_eq "$(fakekvm_get "$FAKE" "$PB-12" cache)" 50 "protected VM's cache pages"
 

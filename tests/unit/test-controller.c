@@ -35,6 +35,21 @@ static void test_zap_short_of_n_means_only_roots_are_left(void **state) {
         assert_false(control_offers(&c, KVM_CMD_ZAP, &at));
 }
 
+static void test_only_roots_left_means_nothing_is_empty_or_cold(void **state) {
+        VmControl c = { .aged = true };
+        VmCounts at = shadow(4), t = { .shadow_pages = 4, .tdp_pages = 300 };
+
+        /* Roots in use are neither empty nor cold. */
+        assert_true(control_note_result(&c, KVM_CMD_ZAP, 4, 0, &at));
+        assert_false(control_offers(&c, KVM_CMD_FREE_EMPTY, &at));
+        assert_false(control_offers(&c, KVM_CMD_ZAP_COLD, &at));
+        /* With TDP tables beside them, those may be. */
+        c = (VmControl) { .aged = true };
+        assert_true(control_note_result(&c, KVM_CMD_ZAP, 4, 0, &t));
+        assert_true(control_offers(&c, KVM_CMD_FREE_EMPTY, &t));
+        assert_true(control_offers(&c, KVM_CMD_ZAP_COLD, &t));
+}
+
 static void test_zap_is_asked_again_once_shadow_pages_grow(void **state) {
         VmControl c = {};
         VmCounts at = shadow(4), more = shadow(5);
@@ -167,17 +182,17 @@ static void test_rounds_before_the_count_add_up(void **state) {
         assert_int_equal(v.regrown, 50);
 }
 
-static void test_a_vm_that_regrew_most_is_backed_off_doubling_to_64_windows(void **state) {
+static void test_a_vm_that_regrew_most_is_backed_off_4_windows_doubling_to_64(void **state) {
         VmControl c = {};
         uint64_t now = 0;
 
         for (unsigned i = 1; i <= 8; i++) {
                 control_note_given(&c, 100, 900, now, WINDOW);
                 now += WINDOW;
-                /* 60 of 100 back: hot.  2, 4, 8, ... windows, then 64 at most. */
+                /* 60 of 100 back: hot.  4, 8, 16, 32, 64 windows, then 64. */
                 ControlVerdict v = control_measure(&c, 960, now);
                 assert_true(v.hot);
-                assert_int_equal(v.backoff_usec, WINDOW << (i < 6 ? i : 6));
+                assert_int_equal(v.backoff_usec, WINDOW << (i < 5 ? i + 1 : 6));
                 assert_true(control_backed_off(&c, now));
                 assert_true(control_backed_off(&c, now + v.backoff_usec - 1));
                 assert_false(control_backed_off(&c, now + v.backoff_usec));
@@ -297,6 +312,7 @@ static void test_a_cgroup_near_memory_max_asks_for_its_last_sixteenth(void **sta
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_zap_short_of_n_means_only_roots_are_left),
+                cmocka_unit_test(test_only_roots_left_means_nothing_is_empty_or_cold),
                 cmocka_unit_test(test_zap_is_asked_again_once_shadow_pages_grow),
                 cmocka_unit_test(test_zap_is_not_offered_to_tdp_tables),
                 cmocka_unit_test(test_free_empty_that_freed_nothing_waits_for_a_sixteenth_more_tables),
@@ -308,7 +324,7 @@ int main(void) {
                 cmocka_unit_test(test_regrowth_is_counted_one_window_after),
                 cmocka_unit_test(test_regrowth_is_growth_up_to_what_was_given),
                 cmocka_unit_test(test_rounds_before_the_count_add_up),
-                cmocka_unit_test(test_a_vm_that_regrew_most_is_backed_off_doubling_to_64_windows),
+                cmocka_unit_test(test_a_vm_that_regrew_most_is_backed_off_4_windows_doubling_to_64),
                 cmocka_unit_test(test_half_is_not_most),
                 cmocka_unit_test(test_a_cold_window_ends_the_backoff),
                 cmocka_unit_test(test_too_few_pages_tell_nothing),

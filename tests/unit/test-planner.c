@@ -355,6 +355,34 @@ static void test_many_small_shares_write_to_at_most_goal_over_batch_vms(void **s
         plan_done(&p);
 }
 
+static void test_a_round_writes_to_at_most_max_vms_for_caches_and_for_tables(void **state) {
+        enum { N = 1000 };
+        static PlannerVm vms[N];
+        static char ids[N][16];
+        Policy d = pol(100);
+        Plan p = {};
+        PlanRequest req = { .goal_pages = 4096, .round_cap = 4096, .zap_max = ZAP_MAX, .batch_pages = 64,
+                            .max_vms = 16 };
+        size_t cached = 0, tables = 0;
+
+        for (size_t i = 0; i < N; i++) {
+                snprintf(ids[i], sizeof(ids[i]), "%04zu-1", i);
+                vms[i] = (PlannerVm) { .id = ids[i], .shadow_pages = 1000, .cache_pages = 64, .policy = &d };
+        }
+        /* 16 caches of 64 (1024 pages), then 3072 tables in batches of
+         * 3072 / 16 = 192: 16 VMs, 32 writes, not 64 + 48. */
+        assert_int_equal(planner_plan(vms, N, &req, &p), 0);
+        for (size_t i = 0; i < p.n_steps; i++) {
+                cached += p.steps[i].caches;
+                tables += p.steps[i].zap > 0;
+                assert_true(p.steps[i].zap == 0 || p.steps[i].zap == 192);
+        }
+        assert_int_equal(cached, 16);
+        assert_int_equal(tables, 16);
+        assert_int_equal(p.cache_pages + p.zap_pages, 4096);
+        plan_done(&p);
+}
+
 static void test_rounds_are_fair_over_time(void **state) {
         enum { N = 50, ROUNDS = 400 };
         PlannerVm vms[N];
@@ -429,6 +457,7 @@ int main(void) {
                 cmocka_unit_test(test_a_backed_off_vm_gives_only_what_the_others_cannot),
                 cmocka_unit_test(test_a_share_below_a_batch_is_owed_not_asked),
                 cmocka_unit_test(test_many_small_shares_write_to_at_most_goal_over_batch_vms),
+                cmocka_unit_test(test_a_round_writes_to_at_most_max_vms_for_caches_and_for_tables),
                 cmocka_unit_test(test_rounds_are_fair_over_time),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
