@@ -51,13 +51,21 @@ static bool take_tables(const char *kvm_dir, const char *id, ActuatorOffers offe
         return true;
 }
 
-int actuator_execute(const char *kvm_dir, const char *const *vm_ids, const ActuatorOffers *offers, const Plan *plan,
-                     ActuatorOutcome **ret, size_t *ret_n, uint64_t *ret_end_usec) {
-        ActuatorOutcome *out = calloc(plan->n_steps ? plan->n_steps : 1, sizeof(*out));
+static uint64_t now_usec(void) {
         struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+int actuator_execute(const char *kvm_dir, const char *const *vm_ids, const ActuatorOffers *offers, const Plan *plan,
+                     ActuatorOutcome **ret, size_t *ret_n, uint64_t *ret_start_usec, uint64_t *ret_end_usec) {
+        ActuatorOutcome *out = calloc(plan->n_steps ? plan->n_steps : 1, sizeof(*out));
 
         if (!out)
                 return -ENOMEM;
+        if (ret_start_usec)
+                *ret_start_usec = now_usec();
         for (size_t i = 0; i < plan->n_steps; i++) {
                 const PlanStep *s = &plan->steps[i];
                 const char *id = vm_ids[s->vm];
@@ -74,9 +82,8 @@ int actuator_execute(const char *kvm_dir, const char *const *vm_ids, const Actua
                 else if (alive && s->zap > 0)
                         alive = take_tables(kvm_dir, id, can, s->zap, o);
         }
-        clock_gettime(CLOCK_MONOTONIC, &ts);
         if (ret_end_usec)
-                *ret_end_usec = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+                *ret_end_usec = now_usec();
         *ret = out;
         *ret_n = plan->n_steps;
         return 0;

@@ -38,6 +38,7 @@ uint64_t actuator_tables_freed(const ActuatorOutcome *o);
 
 /* 'vm_ids' and 'offers' are indexed like the planner's input.  Returns one
  * outcome per plan step, in plan order, and (when not NULL) the
- * CLOCK_MONOTONIC µs at which the last write was answered. */
+ * CLOCK_MONOTONIC µs at which the first write began and the last one was
+ * answered. */
 int actuator_execute(const char *kvm_dir, const char *const *vm_ids, const ActuatorOffers *offers, const Plan *plan,
-                     ActuatorOutcome **ret, size_t *ret_n, uint64_t *ret_end_usec);
+                     ActuatorOutcome **ret, size_t *ret_n, uint64_t *ret_start_usec, uint64_t *ret_end_usec);

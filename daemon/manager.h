@@ -96,6 +96,9 @@ typedef struct Manager {
         double last_event_some_avg10;
         double last_event_full_avg10;
         uint64_t last_event_latency_usec; /* PSI wakeup to the end of its round */
+        uint64_t last_event_reaction_usec; /* PSI wakeup to its round's last write (0: none written) */
+        uint64_t last_event_decision_usec; /* ... to its first write: counting and planning */
+        uint64_t pressure_rounds_done;   /* rounds that answered PSI events, since start */
         uint64_t last_refresh_usec;      /* CLOCK_MONOTONIC of the last full recount */
 } Manager;
 

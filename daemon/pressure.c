@@ -200,6 +200,15 @@ uint64_t pressure_watch_window(const PressureWatch *w) { return w->window_usec; 
 uint64_t pressure_watch_threshold(const PressureWatch *w) { return w->threshold_usec; }
 uint64_t pressure_watch_total(const PressureWatch *w) { return w->last_total_usec; }
 
+void pressure_watch_fire(PressureWatch *w, uint64_t stall_usec, uint64_t elapsed_usec) {
+        PsiValues v = {};
+
+        (void) psi_read(w->path, &v);
+        w->stall_usec = stall_usec;
+        w->elapsed_usec = elapsed_usec;
+        w->handler(w, &v, false, w->userdata);
+}
+
 void pressure_watch_last_stall(const PressureWatch *w, uint64_t *ret_stall_usec, uint64_t *ret_elapsed_usec) {
         *ret_stall_usec = w->stall_usec;
         *ret_elapsed_usec = w->elapsed_usec;

@@ -55,3 +55,6 @@ uint64_t pressure_watch_total(const PressureWatch *w);
  * previous event or the arming), and how long before that was.  The
  * controller turns them into the stall of the last window. */
 void pressure_watch_last_stall(const PressureWatch *w, uint64_t *ret_stall_usec, uint64_t *ret_elapsed_usec);
+/* Runs the handler as if the trigger had fired after 'stall_usec' of
+ * stall over 'elapsed_usec' (bench/: the wake-up, without making the stall). */
+void pressure_watch_fire(PressureWatch *w, uint64_t stall_usec, uint64_t elapsed_usec);

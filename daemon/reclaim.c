@@ -52,6 +52,7 @@ typedef struct Round {
         size_t n_out;
         int worker_error;
         uint64_t start_usec;            /* CLOCK_MONOTONIC */
+        uint64_t write_start_usec;      /* the worker's first write began */
         uint64_t write_end_usec;        /* the worker's last write answered */
         int notify_fd;                  /* the worker writes 1 here when done */
         struct Round *next;
@@ -200,7 +201,8 @@ static void *worker(void *userdata) {
         uint64_t one = 1;
 
         r->worker_error = actuator_execute(r->kvm_dir, (const char *const *) r->plan.ids, r->plan.offers,
-                                           &r->plan.plan, &r->out, &r->n_out, &r->write_end_usec);
+                                           &r->plan.plan, &r->out, &r->n_out, &r->write_start_usec,
+                                           &r->write_end_usec);
         /* An eventfd write of 1 cannot fail short of a bug. */
         (void) !write(r->notify_fd, &one, sizeof(one));
         return NULL;
@@ -527,6 +529,7 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
         q->in_flight = NULL;
 
         res.error = r->worker_error;
+        res.write_start_usec = r->write_start_usec;
         res.write_end_usec = r->write_end_usec;
         alive = calloc(r->n_out ? r->n_out : 1, sizeof(bool));
         for (size_t i = 0; i < r->n_out; i++) {

@@ -85,7 +85,8 @@ typedef struct RoundResult {
         bool carried_out;               /* false: dry run, monitor-only or nothing to do */
         uint64_t caches_freed;
         uint64_t zapped;                /* page-table pages freed */
-        uint64_t write_end_usec;        /* CLOCK_MONOTONIC: its last write answered (0: none) */
+        uint64_t write_start_usec;      /* CLOCK_MONOTONIC: its first write began (0: none) */
+        uint64_t write_end_usec;        /* ... its last write answered (0: none) */
         const ReclaimNote *notes;       /* why some VMs gave nothing */
         size_t n_notes;
 } RoundResult;

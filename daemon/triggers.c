@@ -51,6 +51,10 @@ static void on_pressure_round_done(Manager *m, const RoundResult *res, void *use
 
         if (res->error != -ECANCELED) {
                 m->last_event_latency_usec = now_usec(CLOCK_MONOTONIC) - p->start_usec;
+                m->last_event_reaction_usec = res->write_end_usec > p->start_usec ? res->write_end_usec - p->start_usec : 0;
+                m->last_event_decision_usec =
+                        res->write_start_usec > p->start_usec ? res->write_start_usec - p->start_usec : 0;
+                m->pressure_rounds_done++;
                 metrics_note_pressure_handled(m, m->last_event_latency_usec);
                 log_info("Pressure on %s handled: %llu cache pages freed, %llu page-table pages zapped, in %.1f ms",
                          p->scope, (unsigned long long) res->caches_freed, (unsigned long long) res->zapped,
