@@ -134,7 +134,7 @@ out_line " +Reclaimed page tables: $(re "$(pages 0)")"
 # What the page tables hold as the kernel counts it: 8000 shadow pages of
 # the fake at 2 x 4096 + 184 bytes each, 67,008,000 bytes.
 out_line " +TDP page tables: $(re "$(pages 0)")"
-out_line " +Page-table memory: 63\.9 MiB \(as the kernel counts it\)"
+out_line " +Page-table memory: 63\.9 MiB .*the kernel counts it.*"
 out_line " +Last pressure event: none"
 out_line "VM +NAME +SHADOW +TDP +MEMORY +CACHE +FREED +WEIGHT +ACTION +CGROUP +POLICY"
 out_line "$A +alpha +5000 +0 +39\.9M +100 +0 +200 +caches\+zap +$TOP/a +$TOP"
