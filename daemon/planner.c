@@ -32,6 +32,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b) {
 typedef struct Candidate {
         size_t vm;
         const PlannerVm *v;
+        size_t rank;            /* of its id among the input's: orders ties */
         uint64_t room;          /* pages above the floor */
         uint64_t avail;         /* room, within zap_max */
         uint64_t take;          /* pages this plan asks for */
@@ -41,16 +42,21 @@ typedef struct Candidate {
         bool active;            /* still being shared out to */
 } Candidate;
 
-static int candidate_by_id(const void *a, const void *b) {
-        return strcmp(((const Candidate *) a)->v->id, ((const Candidate *) b)->v->id);
+static int by_rank(size_t x, size_t y) {
+        return x < y ? -1 : x > y;
+}
+
+/* The cache pages "caches" may free: none where Action= does not say it. */
+static uint64_t cache_of(const Candidate *c) {
+        return c->v->policy->action & RECLAIM_CACHES ? c->v->cache_pages : 0;
 }
 
 static int candidate_by_cache_desc(const void *a, const void *b) {
         const Candidate *x = a, *y = b;
 
-        if (x->v->cache_pages != y->v->cache_pages)
-                return x->v->cache_pages > y->v->cache_pages ? -1 : 1;
-        return strcmp(x->v->id, y->v->id);
+        if (cache_of(x) != cache_of(y))
+                return cache_of(x) > cache_of(y) ? -1 : 1;
+        return by_rank(x->rank, y->rank);
 }
 
 /* What is still owed once 'take' is asked: the order of who is asked next. */
@@ -64,7 +70,47 @@ static int candidate_by_owed_desc(const void *a, const void *b) {
 
         if (rx != ry)
                 return rx > ry ? -1 : 1;
-        return strcmp(x->v->id, y->v->id);
+        return by_rank(x->rank, y->rank);
+}
+
+static void swap_candidates(Candidate *a, Candidate *b) {
+        Candidate t = *a;
+        *a = *b;
+        *b = t;
+}
+
+/* Puts the first k of c[] in cmp's order at its front, sorted, in about
+ * 2n comparisons (quickselect, then a sort of k): a pressure round needs
+ * the few VMs that owe most or cache most of thousands, not all in order. */
+static void select_first(Candidate *c, size_t n, size_t k, int (*cmp)(const void *, const void *)) {
+        size_t lo = 0, hi = n;
+
+        if (k >= n) {
+                qsort(c, n, sizeof(*c), cmp);
+                return;
+        }
+        while (hi - lo > 1) {
+                size_t mid = lo + (hi - lo) / 2, store = lo;
+
+                /* Median of three as the pivot, moved to the end. */
+                if (cmp(&c[mid], &c[lo]) < 0)
+                        swap_candidates(&c[mid], &c[lo]);
+                if (cmp(&c[hi - 1], &c[lo]) < 0)
+                        swap_candidates(&c[hi - 1], &c[lo]);
+                if (cmp(&c[mid], &c[hi - 1]) < 0)
+                        swap_candidates(&c[mid], &c[hi - 1]);
+                for (size_t i = lo; i < hi - 1; i++)
+                        if (cmp(&c[i], &c[hi - 1]) < 0)
+                                swap_candidates(&c[i], &c[store++]);
+                swap_candidates(&c[store], &c[hi - 1]);
+                if (store == k)
+                        break;
+                if (store < k)
+                        lo = store + 1;
+                else
+                        hi = store;
+        }
+        qsort(c, k, sizeof(*c), cmp);
 }
 
 static uint64_t held(const PlannerVm *v) {
@@ -159,8 +205,9 @@ static uint64_t plan_tier(Candidate *c, size_t n, uint64_t goal, uint64_t batch)
         }
 
         /* Who owes the most is asked first: at least a batch, so a share too
-         * small to be worth a write waits, and is asked with the next. */
-        qsort(c, n, sizeof(*c), candidate_by_owed_desc);
+         * small to be worth a write waits, and is asked with the next.  With
+         * batches, goal / batch of them (and one) are enough to look at. */
+        select_first(c, n, batch > 0 ? (size_t) min_u64(goal / batch + 2, n) : n, candidate_by_owed_desc);
         for (size_t i = 0; i < n && left > 0; i++) {
                 uint64_t want = owed_pages(c[i].owed);
 
@@ -190,24 +237,54 @@ static uint64_t plan_tier(Candidate *c, size_t n, uint64_t goal, uint64_t batch)
         }
         for (size_t i = 0; i < n; i++)
                 c[i].owed -= (int64_t) c[i].take * 1000;
-        qsort(c, n, sizeof(*c), candidate_by_id);
         return left;
 }
 
 /* Turns per-VM decisions into steps, in VM id order. */
-static int plan_build(Plan *p, const PlannerVm *vms, size_t n, const bool *caches, const uint64_t *zap);
+static int plan_build(Plan *p, const PlannerVm *vms, size_t n, const bool *caches, const uint64_t *zap,
+                      const size_t *rank);
 
-static int step_by_id(const void *a, const void *b, void *userdata) {
+static int index_by_id(const void *a, const void *b, void *userdata) {
         const PlannerVm *vms = userdata;
 
-        return strcmp(vms[((const PlanStep *) a)->vm].id, vms[((const PlanStep *) b)->vm].id);
+        return strcmp(vms[*(const size_t *) a].id, vms[*(const size_t *) b].id);
 }
 
-/* qsort_r (glibc) carries the input along, so the planner keeps no state
- * between calls and may run in any thread. */
-static void plan_sort(Plan *p, const PlannerVm *vms) {
-        if (p->n_steps > 1)
-                qsort_r(p->steps, p->n_steps, sizeof(PlanStep), step_by_id, (void *) vms);
+/* rank[i]: the place of vms[i].id among all ids.  Ties are broken by it,
+ * so the plan does not depend on the input's order, and no comparison
+ * needs strcmp().  The daemon passes its VMs sorted by id: one pass says
+ * so, and the rank is the index.  (qsort_r carries the input along: no
+ * state between calls, any thread.) */
+static size_t *id_ranks(const PlannerVm *vms, size_t n) {
+        _cleanup_free_ size_t *order = NULL;
+        size_t *rank = calloc(n ? n : 1, sizeof(size_t));
+        bool sorted = true;
+
+        if (!rank)
+                return NULL;
+        for (size_t i = 1; i < n && sorted; i++)
+                sorted = strcmp(vms[i - 1].id, vms[i].id) < 0;
+        for (size_t i = 0; i < n; i++)
+                rank[i] = i;
+        if (sorted)
+                return rank;
+        order = malloc((n ? n : 1) * sizeof(size_t));
+        if (!order) {
+                free(rank);
+                return NULL;
+        }
+        for (size_t i = 0; i < n; i++)
+                order[i] = i;
+        qsort_r(order, n, sizeof(size_t), index_by_id, (void *) vms);
+        for (size_t i = 0; i < n; i++)
+                rank[order[i]] = i;
+        return rank;
+}
+
+static int step_by_rank(const void *a, const void *b, void *userdata) {
+        const size_t *rank = userdata;
+
+        return by_rank(rank[((const PlanStep *) a)->vm], rank[((const PlanStep *) b)->vm]);
 }
 
 int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *ret) {
@@ -215,6 +292,7 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
         _cleanup_free_ bool *caches = NULL;
         _cleanup_free_ uint64_t *zap = NULL;
         _cleanup_free_ int64_t *owed = NULL;
+        _cleanup_free_ size_t *rank = NULL;
         uint64_t goal = min_u64(req->goal_pages, req->round_cap), cache_pages = 0, batch = req->batch_pages;
         size_t nc = 0, nz = 0;
         int r;
@@ -226,17 +304,20 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
         owed = calloc(n ? n : 1, sizeof(int64_t));
         if (!c || !t || !caches || !zap || !owed)
                 return -ENOMEM;
+        rank = id_ranks(vms, n);
+        if (!rank)
+                return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 owed[i] = vms[i].owed_milli;
                 if (!vms[i].policy->protect && vm_in_scope(&vms[i], req->scope))
-                        c[nc++] = (Candidate) { .vm = i, .v = &vms[i] };
+                        c[nc++] = (Candidate) { .vm = i, .v = &vms[i], .rank = rank[i] };
         }
 
         /* Caches first: free pages nobody uses before taking any in use. */
-        qsort(c, nc, sizeof(*c), candidate_by_cache_desc);
+        select_first(c, nc, req->max_vms ? req->max_vms : nc, candidate_by_cache_desc);
         for (size_t i = 0, k = 0; i < nc && cache_pages < goal && (!req->max_vms || k < req->max_vms); i++) {
-                if (!(c[i].v->policy->action & RECLAIM_CACHES) || c[i].v->cache_pages == 0)
-                        continue;
+                if (cache_of(&c[i]) == 0)
+                        break;  /* the rest have none to give */
                 caches[c[i].vm] = true;
                 cache_pages = sat_add_u64(cache_pages, c[i].v->cache_pages);
                 k++;
@@ -257,18 +338,18 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
                         if (!(v->policy->action & RECLAIM_ZAP) || held(v) <= v->policy->min_pages ||
                             v->backed_off != (tier == 1))
                                 continue;
-                        t[nz] = (Candidate) { .vm = c[i].vm, .v = v, .room = held(v) - v->policy->min_pages };
+                        t[nz] = (Candidate) { .vm = c[i].vm, .v = v, .rank = c[i].rank,
+                                              .room = held(v) - v->policy->min_pages };
                         t[nz].avail = min_u64(t[nz].room, req->zap_max);
                         nz++;
                 }
-                qsort(t + first, nz - first, sizeof(Candidate), candidate_by_id);
                 goal = plan_tier(t + first, nz - first, goal, batch);
         }
         for (size_t i = 0; i < nz; i++) {
                 zap[t[i].vm] = t[i].take;
                 owed[t[i].vm] = t[i].owed;
         }
-        r = plan_build(ret, vms, n, caches, zap);
+        r = plan_build(ret, vms, n, caches, zap, rank);
         if (r < 0)
                 return r;
         ret->owed_milli = TAKE_PTR(owed);
@@ -288,10 +369,12 @@ int planner_enforce_caps(const PlannerVm *vms, size_t n, uint64_t zap_max, Plan 
                         continue;
                 zap[i] = min_u64(vms[i].shadow_pages - p->max_pages, zap_max);
         }
-        return plan_build(ret, vms, n, NULL, zap);
+        return plan_build(ret, vms, n, NULL, zap, NULL);
 }
 
-static int plan_build(Plan *p, const PlannerVm *vms, size_t n, const bool *caches, const uint64_t *zap) {
+static int plan_build(Plan *p, const PlannerVm *vms, size_t n, const bool *caches, const uint64_t *zap,
+                      const size_t *rank) {
+        _cleanup_free_ size_t *own = NULL;
         Plan plan = {};
         size_t k = 0;
 
@@ -309,7 +392,16 @@ static int plan_build(Plan *p, const PlannerVm *vms, size_t n, const bool *cache
                 plan.cache_pages = sat_add_u64(plan.cache_pages, c ? vms[i].cache_pages : 0);
                 plan.zap_pages += zap[i];
         }
-        plan_sort(&plan, vms);
+        if (plan.n_steps > 1) {
+                if (!rank) {
+                        rank = own = id_ranks(vms, n);
+                        if (!rank) {
+                                free(plan.steps);
+                                return -ENOMEM;
+                        }
+                }
+                qsort_r(plan.steps, plan.n_steps, sizeof(PlanStep), step_by_rank, (void *) rank);
+        }
         *p = plan;
         return 0;
 }
