@@ -121,6 +121,7 @@ int manager_recount_vm(Manager *m, Vm *v) {
 static int recount_from_vms(Manager *m) {
         _cleanup_free_ char *text = NULL;
         _cleanup_free_ bool *seen = NULL;
+        ssize_t last = -1;
         size_t len;
         int r;
 
@@ -152,9 +153,18 @@ static int recount_from_vms(Manager *m) {
                         continue;
                 }
                 /* Discovery adds new VMs; this only counts known ones. */
-                i = vm_table_index(&m->vms, name);
+                /* The kernel lists VMs in the order they were made, which
+                 * is mostly the table's (sorted by id): try the next one
+                 * (or the one before) before a search. */
+                if (last + 1 < (ssize_t) m->vms.n && strcmp(m->vms.vms[last + 1]->id, name) == 0)
+                        i = last + 1;
+                else if (last > 0 && strcmp(m->vms.vms[last - 1]->id, name) == 0)
+                        i = last - 1;
+                else
+                        i = vm_table_index(&m->vms, name);
                 if (i < 0)
                         continue;
+                last = i;
                 seen[i] = true;
                 vm_apply_counts(m, m->vms.vms[i], &c);
         }
