@@ -70,12 +70,16 @@ wait_until 20 eval '[ "$(fakekvm_log "$FAKE" | grep -c " zap [0-9]* -> ")" -ge 2
 	fail "no zap a round later: $(fakekvm_log "$FAKE")"
 kill "$PRESSURE_PID"
 LOG=$(fakekvm_log "$FAKE")
-# The share rule: 5000:1000, so A1 takes 5/6 of the tables (rounded):
-# what each VM is asked, as its first zap-cold says (free-empty took 0).
-Z1=$(echo "$LOG" | sed -n "s/^$PA1-10 zap-cold \([0-9]*\) .*/\1/p" | head -n 1)
-Z2=$(echo "$LOG" | sed -n "s/^$PA2-11 zap-cold \([0-9]*\) .*/\1/p" | head -n 1)
-assert_eq "$((Z1 + Z2))" "$ZAP" "pages asked of A1 and A2"
-[ $((Z1 * 6 - ZAP * 5)) -ge -6 ] && [ $((Z1 * 6 - ZAP * 5)) -le 6 ] || fail "A1 gave $Z1 of $ZAP, not 5/6: $LOG"
+# The share rule: 5000:1000, so A1 gives 5/6 of the tables.  A round asks
+# a VM for at least a batch (64) and carries what each owes to the next,
+# so the split holds over the rounds, within a batch, not in each one:
+# sum what every plan asked of each (A1 shrinks a little meanwhile).
+asked() { awk -v vm="  $1:" '/^Plan \(/ { p = index($0, "pressure:'"$TOP"'/a") > 0 }
+	p && index($0, vm) == 1 { sub(/.*zap=/, ""); n += $0 } END { print n + 0 }' "$DAEMON_LOG"; }
+Z1=$(asked "$PA1-10"); Z2=$(asked "$PA2-11"); ZAP=$((Z1 + Z2))
+[ "$Z2" -gt 0 ] || fail "A2 was never asked: $(grep -A3 "^Plan (" "$DAEMON_LOG")"
+[ $((Z1 * 6 - ZAP * 5)) -ge -384 ] && [ $((Z1 * 6 - ZAP * 5)) -le 384 ] ||
+	fail "A1 was asked $Z1 of $ZAP, not 5/6 within a batch: $(grep -A3 "^Plan (" "$DAEMON_LOG")"
 # Cheapest for the guest first: free-empty, then zap-cold, whose first
 # call on a VM only ages its tables; the oldest pages go only once a
 # zap-cold a window later found none cold (the fake has none here).
