@@ -20,6 +20,9 @@
 #   deb_run [-b HOST:GUEST]... [-r HOST:GUEST]... LAYER... -- COMMAND
 #                                  run COMMAND in a throw-away root over the
 #                                  layers; -b binds read-write, -r read-only
+#   deb_on_root LAYER... -- COMMAND
+#                                  run COMMAND here with the layers' merged
+#                                  tree at $DEB_ROOT_DIR (read-only)
 #
 # A root is a stack of cached layers seen through overlayfs, entered in a
 # private mount and PID namespace: the run's changes go to a temporary upper
@@ -64,11 +67,12 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 }
 
-# Keep the two newest complete layers called NAME (LAYER/ and LAYER.done).
+# Keep the two newest complete layers called NAME (LAYER/, LAYER.done and
+# whatever a test made from it, LAYER.*).
 deb_prune() {
 	local d
 	ls -1t "$DEB_CACHE/layers/$1"-*.done 2>/dev/null | tail -n +3 | while read -r d; do
-		rm -rf "${d%.done}" "$d"
+		rm -rf "${d%.done}" "${d%.done}".*
 	done
 }
 
@@ -146,6 +150,26 @@ deb_run() {
 			HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive /bin/bash -ec "$cmd"
 		' deb-run "$tmp/root" "$lower" "$upper" "$tmp/work" "$DEB_CACHE/apt-archives" "$*" \
 		"${binds[@]}" || rc=$?
+	rm -rf "$tmp"
+	return "$rc"
+}
+
+# deb_on_root LAYER... -- COMMAND: COMMAND (bash -c) on this machine, not in
+# the root, with the root's merged tree at $DEB_ROOT_DIR (read-only), in a
+# private mount namespace: to copy files out or make an image of it.
+deb_on_root() {
+	local layers=() tmp lower rc=0
+	while [[ $# -gt 0 && $1 != -- ]]; do layers+=("$1"); shift; done
+	[[ ${1:-} == -- && ${#layers[@]} -gt 1 ]] || { deb_log "deb_on_root: usage"; return 2; }
+	shift
+	lower=$(IFS=:; echo "${layers[*]}")
+	mkdir -p "$DEB_CACHE/runs"
+	tmp=$(mktemp -d "$DEB_CACHE/runs/view.XXXXXX")
+	mkdir -p "$tmp/root"
+	unshare --mount --propagation private -- /bin/bash -euc '
+		mount -t overlay overlay -o "ro,lowerdir=$2" "$1"
+		export DEB_ROOT_DIR=$1
+		bash -euc "$3"' deb-on-root "$tmp/root" "$lower" "$*" || rc=$?
 	rm -rf "$tmp"
 	return "$rc"
 }
