@@ -1,17 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Every test: installs what is missing, builds with warnings as errors and
-# ASan/UBSan, and runs the unit, integration and kernel suites.  This is
+# ASan/UBSan, and runs the unit, integration, deb and kernel suites.  This is
 # the README's test command and what .ci/run calls.
 #   KVMR_SUITES="unit integration" scripts/test-all.sh   to skip the kernel suite
+#   KVMR_SUITES=deb-vm scripts/test-all.sh   the DKMS modules and systemd in qemu
 set -eu
 cd "$(dirname "$0")/.."
 
-SUITES=${KVMR_SUITES:-unit integration kernel}
-case " $SUITES " in
-*" kernel "*) scripts/install-deps.sh kernel ;;
-*) scripts/install-deps.sh ;;
-esac
+SUITES=${KVMR_SUITES:-unit integration deb kernel}
+groups=""
+case " $SUITES " in *" kernel "* | *" deb-vm "*) groups="$groups kernel" ;; esac
+case " $SUITES " in *" deb "* | *" deb-vm "*) groups="$groups deb" ;; esac
+# shellcheck disable=SC2086
+scripts/install-deps.sh $groups
 
 BUILD=${KVMR_BUILD_DIR:-build-test}
 if [ ! -f "$BUILD/build.ninja" ]; then

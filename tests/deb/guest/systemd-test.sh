@@ -40,20 +40,26 @@ done_() {
 
 [ "$(cat /proc/1/comm)" = systemd ] && ok "PID 1 is systemd ($(systemctl --version | head -1))" ||
 	fail "PID 1 is $(cat /proc/1/comm)"
-st=$(systemctl is-system-running --wait 2>&1)
-echo "note: boot finished: $st, $(systemd-analyze time 2>/dev/null | head -1)"
-[ "$st" = running ] || systemctl --failed --no-legend --plain | sed 's/^/note: failed unit: /'
+# This unit is part of the boot transaction (After=multi-user.target), so
+# the system is "starting" until it ends: no is-system-running --wait.
+echo "note: multi-user.target reached $(( $(systemctl show -P ActiveEnterTimestampMonotonic multi-user.target) / 1000000 )) s after the kernel started"
+systemctl --failed --no-legend --plain | sed 's/^/note: failed unit: /'
 
-# The kernel half: udev loaded kvm_amd, modprobe took the DKMS modules.
+# The kernel half: udev loads kvm_amd when it finds the CPU (late under
+# TCG), modprobe takes the DKMS modules.
+udevadm settle -t 300
+wait_until 300 test -e /sys/module/kvm_amd
 v=$(cat /sys/module/kvm/version 2>/dev/null)
 [[ $v == *-kvm-reclaim && -e $SHRINKER ]] &&
 	ok "udev and modprobe loaded the DKMS modules: kvm $v, kvm_amd $(cat /sys/module/kvm_amd/version), npt=$(cat /sys/module/kvm_amd/parameters/npt)" ||
 	fail "the loaded kvm is not the DKMS one (version '$v', mmu_shrinker $(test -e $SHRINKER && echo present || echo missing))"
 
-# Enabled by the package: it started at boot.
+# Enabled by the package: it started at boot.  Whether kvm was loaded by
+# then decides its mode (udev loads kvm_amd when it sees the CPU).
 [ "$(systemctl is-enabled $U)" = enabled ] && [ "$(systemctl is-active $U)" = active ] &&
 	ok "enabled on install and active after boot" ||
 	fail "after boot: is-enabled $(systemctl is-enabled $U), is-active $(systemctl is-active $U)"
+boot_log() { journalctl -b -q -o short-monotonic -u $U | sed 's/^/  | /'; }
 
 # A real VM in machine.slice for the daemon to find.
 systemd-run -q --unit=vm-a --slice=machine.slice -p StandardOutput=file:/run/vm-a.out \
@@ -64,6 +70,21 @@ if wait_until 600 grep -q '^READY' /run/vm-a.out; then
 else
 	fail "vm_holder did not get ready: $(cat /run/vm-a.out)"
 	vm=none
+fi
+
+# The instance started at boot, before udev loaded kvm_amd, must take over
+# once the VM exists: kvm.mmu_shrinker off, the VM reclaimable.
+sleep 2
+bpid=$(prop MainPID)
+bs=$(cat $SHRINKER)
+bout=$(kvm-reclaimctl reclaim "$vm" --pages 64 --action caches+zap 2>&1)
+blast=$(cat $DBG/"$vm"/mmu_reclaim 2>/dev/null)
+if [ "$bs" = N ] && [[ $blast =~ zapped=[1-9] ]]; then
+	ok "the daemon started at boot before kvm was loaded took over: kvm.mmu_shrinker=N, reclaim: $bout"
+else
+	fail "the daemon started at boot before kvm_amd was loaded (at $(journalctl -b -k -q -o short-monotonic | grep -m1 'kvm_amd: ' | cut -d']' -f1 | tr -d '[ ') s, the daemon at $(journalctl -b -q -o short-monotonic -u $U | grep -m1 'running:' | cut -d']' -f1 | tr -d '[ ') s does not take over: kvm.mmu_shrinker=$bs, reclaim: '$bout', mmu_reclaim: '$blast'"
+	boot_log
+	echo "  | its view of debugfs: $(grep ' /sys/kernel/debug' /proc/"$bpid"/mountinfo | cut -d' ' -f5,6 | tr '\n' ';')"
 fi
 
 # A policy that arms a 500 ms PSI window on machine.slice.
@@ -78,8 +99,7 @@ EOF
 
 # 1. stop, then start: Type=notify, so start returns once the daemon is ready.
 systemctl stop $U
-[ "$(cat $SHRINKER)" = Y ] && ok "systemctl stop restores kvm.mmu_shrinker=Y" ||
-	fail "after stop kvm.mmu_shrinker=$(cat $SHRINKER)"
+echo "note: the instance started at boot stopped; kvm.mmu_shrinker=$(cat $SHRINKER)"
 t0=$(date +%s%N) since=$(date +%s)
 if systemctl start $U; then
 	ms=$(ms_since "$t0")
@@ -120,22 +140,31 @@ if [ "$vm" != none ]; then
 		fail "reclaim through the daemon: '$out', mmu_reclaim says '$last'"
 fi
 
-# 3. The watchdog is armed: a daemon that stops answering is killed and
-#    restarted (Restart=on-failure).
+# Stop: the shrinker comes back.
+systemctl stop $U
+[ "$(cat $SHRINKER)" = Y ] && ok "systemctl stop restores kvm.mmu_shrinker=Y" ||
+	fail "after stop kvm.mmu_shrinker=$(cat $SHRINKER)"
+
+# 3. The watchdog is armed (WatchdogSec=30s): the daemon pings it (sd-event
+#    does, between 1/2 and 3/4 of the period), and one that stops answering
+#    is killed and restarted (Restart=on-failure).
+systemctl start $U
 wd=$(prop WatchdogUSec)
 t1=$(prop WatchdogTimestampMonotonic)
-sleep 17
+sleep 25
 t2=$(prop WatchdogTimestampMonotonic)
-[ "$wd" = 30s ] && ((t2 > t1 && t1 > 0)) && ok "WatchdogSec=$wd and the daemon pings it (last ping $(( (t2 - t1) / 1000 )) ms later after 17 s)" ||
-	fail "watchdog: WatchdogUSec=$wd, pings at $t1 then $t2"
+[ "$wd" = 30s ] && ((t2 > t1 && t1 > 0)) && ok "WatchdogSec=$wd and the daemon pings it (a ping $(( (t2 - t1) / 1000 )) ms after the first one seen)" ||
+	fail "watchdog: WatchdogUSec=$wd, last ping at $t1 and 25 s later at $t2"
 pid=$(prop MainPID) n0=$(prop NRestarts) since=$(date +%s) t0=$(date +%s%N)
+restarted() { [ "$(prop NRestarts)" -gt "$n0" ] && [ "$(systemctl is-active $U)" = active ]; }
 kill -STOP "$pid"
-if wait_until 120 test "$(prop NRestarts)" -gt "$n0" && wait_until 60 test "$(systemctl is-active $U)" = active; then
-	ok "frozen with SIGSTOP, it was killed by the watchdog and restarted after $(ms_since "$t0") ms: $(journalctl -q -o cat -u $U --since "@$since" | grep -m1 -i watchdog)"
+if wait_until 120 restarted; then
+	ok "frozen with SIGSTOP, it was killed by the watchdog and restarted after $(ms_since "$t0") ms: $(journalctl -q -o cat -u $U --since "@$since" | grep -m1 -i 'watchdog timeout')"
 else
 	fail "no watchdog restart: NRestarts $(prop NRestarts), Result $(prop Result), $(systemctl is-active $U)"
 	kill -CONT "$pid" 2>/dev/null
 fi
+echo "note: after the watchdog killed it, kvm.mmu_shrinker=$(cat $SHRINKER)"
 
 # 4. Bus activation through dbus-org.kvmreclaim1.service.
 systemctl stop $U
@@ -172,10 +201,10 @@ fi
 rm /etc/kvm-reclaimd/conf.d/99-bad.conf
 systemctl reload $U
 
-# 6. Stop: the shrinker comes back.
+# 6. Stop, after the crash above: the shrinker must come back all the same.
 systemctl stop $U
-[ "$(cat $SHRINKER)" = Y ] && ok "systemctl stop restores kvm.mmu_shrinker=Y" ||
-	fail "after stop kvm.mmu_shrinker=$(cat $SHRINKER)"
+[ "$(cat $SHRINKER)" = Y ] && ok "after a watchdog restart, systemctl stop still restores kvm.mmu_shrinker=Y" ||
+	fail "after a watchdog restart and a stop, kvm.mmu_shrinker=$(cat $SHRINKER): the killed daemon left N, and its successors restored that"
 n=$(journalctl -q -u $U | wc -l)
 journalctl -q -u $U | grep -q 'Received SIGTERM, exiting' && ok "journalctl -u $U has its log ($n lines)" ||
 	fail "journalctl -u $U: $(journalctl -q -u $U | tail -3)"
