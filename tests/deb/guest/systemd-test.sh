@@ -82,7 +82,7 @@ blast=$(cat $DBG/"$vm"/mmu_reclaim 2>/dev/null)
 if [ "$bs" = N ] && [[ $blast =~ zapped=[1-9] ]]; then
 	ok "the daemon started at boot before kvm was loaded took over: kvm.mmu_shrinker=N, reclaim: $bout"
 else
-	fail "the daemon started at boot before kvm_amd was loaded (at $(journalctl -b -k -q -o short-monotonic | grep -m1 'kvm_amd: ' | cut -d']' -f1 | tr -d '[ ') s, the daemon at $(journalctl -b -q -o short-monotonic -u $U | grep -m1 'running:' | cut -d']' -f1 | tr -d '[ ') s does not take over: kvm.mmu_shrinker=$bs, reclaim: '$bout', mmu_reclaim: '$blast'"
+	fail "the daemon started at boot before kvm_amd was loaded (at $(journalctl -b -k -q -o short-monotonic | grep -m1 'kvm_amd: ' | cut -d']' -f1 | tr -d '[ ') s, the daemon at $(journalctl -b -q -o short-monotonic -u $U | grep -m1 'running:' | cut -d']' -f1 | tr -d '[ ') s) does not take over: kvm.mmu_shrinker=$bs, reclaim: '$bout', mmu_reclaim: '$blast'"
 	boot_log
 	echo "  | its view of debugfs: $(grep ' /sys/kernel/debug' /proc/"$bpid"/mountinfo | cut -d' ' -f5,6 | tr '\n' ';')"
 fi
