@@ -38,6 +38,9 @@ set -euo pipefail
 DEB_CACHE=${KVMR_DEB_CACHE:-/var/cache/kvm-reclaimd/deb}
 DEB_SUITE=bookworm
 DEB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Temporary directories of the runs live next to the layers (overlayfs
+# wants its work directory on the same file system as the upper one).
+mkdir -p "$DEB_CACHE/runs" "$DEB_CACHE/layers"
 
 deb_log() { echo "[$(date +%T)] $*" >&2; }
 
@@ -109,7 +112,7 @@ deb_layer_base() {
 # deb_run [-b HOST:GUEST]... [-r HOST:GUEST]... [-u UPPER] LAYER... -- COMMAND
 # -u keeps the changes in UPPER (a layer in the making) instead of dropping them.
 deb_run() {
-	local binds=() layers=() upper= tmp lower rc=0 OPTIND=1 opt
+	local binds=() layers=() upper='' tmp lower rc=0 OPTIND=1 opt
 	while getopts "b:r:u:" opt; do
 		case $opt in
 		b) binds+=("rw:$OPTARG") ;;

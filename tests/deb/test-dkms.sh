@@ -53,10 +53,12 @@ t1=$(date +%s)
 installed=$(deb_installed_layer "$pkgs" "$kernel" "$base") ||
 	{ fail "apt-get install of the packages failed (DKMS build?)"; finish; exit 1; }
 ok "apt-get install of both packages over a Debian 6.12 kernel; DKMS built the modules (layers $(t "$t0"), install and DKMS $(t "$t1"))"
+deb_log "the series' selftest"
 selftest=$("$TEST_DIR/build-selftest.sh" | tail -1) && [ -x "$selftest/mmu_reclaim_test" ] ||
 	{ fail "could not build mmu_reclaim_test"; finish; exit 1; }
 
 # 2. In the root.
+deb_log "checks in the root"
 mkdir -p "$work/t" "$work/out"
 cp "$REPO/tests/install/lib.sh" "$TEST_DIR/in-root-dkms.sh" "$work/t/"
 deb_run -r "$work/t:/t" -b "$work/out:/out" "$installed" "$kernel" "$base" -- \
@@ -71,6 +73,7 @@ abi=$(cat "$work/out/abi")
 # 3. Boot Debian's kernel with the DKMS modules.
 printf '[Daemon]\nDebugfsDir=/sys/kernel/debug/kvm\nDisableKernelShrinker=yes\n' >"$work/kvm-reclaimd.conf"
 console=$log_dir/console-dkms.log
+deb_log "booting Debian's kernel $abi with the DKMS modules, console in $console"
 t0=$(date +%s)
 rc=0
 "$REPO/kernel/scripts/boot-qemu.sh" -k "$work/out/vmlinuz" -i "$TEST_DIR/guest/dkms-init.sh" \

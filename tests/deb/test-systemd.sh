@@ -11,8 +11,8 @@
 # shows STATUS=, the watchdog fires on a frozen daemon, bus activation,
 # kvm-reclaimctl over the system bus, a reclaim the daemon writes to
 # mmu_reclaim, a 500 ms PSI window, reload with a bad drop-in, stop
-# restoring kvm.mmu_shrinker, the journal.  Its report comes back on a
-# second serial port.
+# restoring kvm.mmu_shrinker, the journal, and dpkg --purge and -i with
+# systemd running.  Its report comes back on a second serial port.
 #
 #   tests/deb/test-systemd.sh         (meson test --suite deb-vm)
 #
@@ -57,6 +57,8 @@ sdtest=$(deb_layer sdtest "$key" '
 	install -d /opt/kvmr
 	install -m 0755 /t/systemd-test.sh /t/vm_holder /opt/kvmr/
 	install -m 0644 /t/lib.sh /opt/kvmr/
+	install -d /opt/kvmr/debs
+	install -m 0644 /debs/kvm-reclaimd_*_amd64.deb /opt/kvmr/debs/
 	cat >/etc/systemd/system/kvmr-systemd-test.service <<EOF
 [Unit]
 Description=kvm-reclaimd checks of tests/deb/test-systemd.sh
@@ -73,7 +75,7 @@ EOF
 	echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >/etc/fstab
 	echo kvmr-test >/etc/hostname
 	systemd-machine-id-setup >/dev/null
-	' -r "$work/t:/t" "$installed" "$kernel" "$base") || { fail "could not make the test layer"; finish; exit 1; }
+	' -r "$work/t:/t" -r "$pkgs:/debs" "$installed" "$kernel" "$base") || { fail "could not make the test layer"; finish; exit 1; }
 
 # 3. The disk image (ext4, sparse), its kernel and initramfs: cached with the layer.
 img=$sdtest.img

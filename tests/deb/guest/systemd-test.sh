@@ -211,5 +211,21 @@ journalctl -q -u $U | grep -q 'Received SIGTERM, exiting' && ok "journalctl -u $
 journalctl -q -o short-monotonic -u $U | sed 's/^/  | /' | tail -40
 
 echo "note: $(systemd-analyze security $U --no-pager 2>/dev/null | tail -1)"
-systemctl stop vm-a.service
+
+# 7. The maintainer scripts with systemd running: purge stops and disables
+#    it, installing the .deb again enables and starts it (dh_installsystemd).
+systemctl start $U
+if dpkg --purge kvm-reclaimd >/tmp/purge.out 2>&1 && [ "$(systemctl is-active $U)" != active ] &&
+	[ ! -e /etc/systemd/system/dbus-org.kvmreclaim1.service ] && [ ! -e /lib/systemd/system/$U ]; then
+	ok "dpkg --purge stopped it (kvm.mmu_shrinker=$(cat $SHRINKER)) and removed the unit and its enablement links"
+else
+	fail "dpkg --purge: $(cat /tmp/purge.out); $U $(systemctl is-active $U), kvm.mmu_shrinker=$(cat $SHRINKER)"
+fi
+if dpkg -i /opt/kvmr/debs/kvm-reclaimd_*.deb >/tmp/install.out 2>&1 && [ "$(systemctl is-active $U)" = active ] &&
+	[ "$(systemctl is-enabled $U)" = enabled ]; then
+	ok "dpkg -i enabled and started it: $(prop ActiveState) since $(prop ActiveEnterTimestamp), kvm.mmu_shrinker=$(cat $SHRINKER)"
+else
+	fail "dpkg -i: $(cat /tmp/install.out); $U $(systemctl is-active $U) $(systemctl is-enabled $U)"
+fi
+systemctl stop $U vm-a.service
 done_
