@@ -176,31 +176,111 @@ int read_field_table(sd_bus_message *m, const char *key, const DictField *fields
         return 0;
 }
 
+static int read_sources(sd_bus_message *m, PolicyRecord *p) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "a{ss}");
+        if (r < 0)
+                return r == -ENXIO ? -EBADMSG : r;
+        r = sd_bus_message_enter_container(m, 'a', "{ss}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "ss")) > 0) {
+                const ConfigKey *k;
+                const char *key, *origin;
+
+                r = sd_bus_message_read(m, "ss", &key, &origin);
+                if (r < 0)
+                        return r;
+                k = config_key_find(CONFIG_SECTION_POLICY, key);
+                if (k && !(k->flags & CONFIG_KEY_ALIAS))
+                        p->origin[k->field] = origin;
+                r = sd_bus_message_exit_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r >= 0)
+                p->have |= POLICY_HAVE_SOURCES;
+        return r < 0 ? r : 1;
+}
+
 static int policy_field(sd_bus_message *m, const char *key, void *userdata) {
         static const DictField fields[] = {
-                { "Cgroup",            "s", offsetof(PolicyRecord, cgroup),             POLICY_HAVE_CGROUP },
-                { "Weight",            "u", offsetof(PolicyRecord, weight),             POLICY_HAVE_WEIGHT },
-                { "MinPages",          "t", offsetof(PolicyRecord, min_pages),          POLICY_HAVE_MIN },
-                { "MaxPages",          "t", offsetof(PolicyRecord, max_pages),          POLICY_HAVE_MAX },
-                { "Protect",           "b", offsetof(PolicyRecord, protect),            POLICY_HAVE_PROTECT },
-                { "Action",            "s", offsetof(PolicyRecord, action),             POLICY_HAVE_ACTION },
-                { "PressureThreshold", "t", offsetof(PolicyRecord, pressure_threshold), POLICY_HAVE_THRESHOLD },
-                { "Source",            "s", offsetof(PolicyRecord, source),             POLICY_HAVE_SOURCE },
-                { "Runtime",           "b", offsetof(PolicyRecord, runtime),            POLICY_HAVE_RUNTIME },
+                { "Cgroup",  "s", offsetof(PolicyRecord, cgroup),  POLICY_HAVE_CGROUP },
+                { "Source",  "s", offsetof(PolicyRecord, source),  POLICY_HAVE_SOURCE },
+                { "Runtime", "b", offsetof(PolicyRecord, runtime), POLICY_HAVE_RUNTIME },
         };
         PolicyRecord *p = userdata;
+        const ConfigKey *k;
+        char sig[2] = {};
+        int r;
 
-        return read_field_table(m, key, fields, ELEMENTSOF(fields), p, &p->have);
+        if (streq_ptr(key, "Sources"))
+                return read_sources(m, p);
+        k = config_key_find(CONFIG_SECTION_POLICY, key);
+        if (!k || (k->flags & CONFIG_KEY_ALIAS))
+                return read_field_table(m, key, fields, ELEMENTSOF(fields), p, &p->have);
+
+        /* A policy key: its type is the key table's. */
+        sig[0] = config_key_bus_type(k);
+        switch (sig[0]) {
+        case 's':
+                r = read_variant(m, sig, &p->string[k->field]);
+                break;
+        case 'u': {
+                uint32_t u;
+                r = read_variant(m, sig, &u);
+                p->value[k->field] = u;
+                break;
+        }
+        case 'b': {
+                int b;
+                r = read_variant(m, sig, &b);
+                p->value[k->field] = b > 0;
+                break;
+        }
+        default:
+                r = read_variant(m, sig, &p->value[k->field]);
+        }
+        if (r < 0)
+                return r;
+        p->have_field |= UINT64_C(1) << k->field;
+        return 1;
+}
+
+/* The named members and their have bits, for status and list. */
+static void policy_record_name_fields(PolicyRecord *p) {
+        static const struct {
+                PolicyField field;
+                unsigned flag;
+        } named[] = {
+                { POLICY_WEIGHT,             POLICY_HAVE_WEIGHT },
+                { POLICY_MIN_PAGES,          POLICY_HAVE_MIN },
+                { POLICY_MAX_PAGES,          POLICY_HAVE_MAX },
+                { POLICY_PROTECT,            POLICY_HAVE_PROTECT },
+                { POLICY_ACTION,             POLICY_HAVE_ACTION },
+                { POLICY_PRESSURE_THRESHOLD, POLICY_HAVE_THRESHOLD },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(named); i++)
+                if (p->have_field & (UINT64_C(1) << named[i].field))
+                        p->have |= named[i].flag;
+        p->weight = (uint32_t) p->value[POLICY_WEIGHT];
+        p->min_pages = p->value[POLICY_MIN_PAGES];
+        p->max_pages = p->value[POLICY_MAX_PAGES];
+        p->protect = p->have & POLICY_HAVE_PROTECT ? (int) p->value[POLICY_PROTECT] : -1;
+        p->action = p->string[POLICY_ACTION];
+        p->pressure_threshold = p->value[POLICY_PRESSURE_THRESHOLD];
 }
 
 int read_policy(sd_bus_message *m, PolicyRecord *ret) {
-        PolicyRecord p = { .protect = -1, .runtime = -1 };
+        PolicyRecord p = { .runtime = -1 };
         int r;
 
         r = read_dict(m, policy_field, &p);
         if (r < 0)
                 return r;
-
+        policy_record_name_fields(&p);
         *ret = p;
         return 0;
 }
@@ -281,5 +361,199 @@ int fetch_vms(sd_bus *bus, sd_bus_message **reply, VMRecord **ret, size_t *ret_n
                 return oom();
         if (r < 0)
                 return parse_failed("ListVMs", r);
+        return EXIT_OK;
+}
+
+/* ---- Dump ---- */
+
+static int status_field(sd_bus_message *m, const char *key, void *userdata) {
+        static const DictField fields[] = {
+                { "Version",              "s", offsetof(Status, version), 0 },
+                { "Mode",                 "s", offsetof(Status, mode), 0 },
+                { "ModeReason",           "s", offsetof(Status, mode_reason), 0 },
+                { "KernelInterface",      "b", offsetof(Status, kernel_interface), 0 },
+                { "DryRun",               "b", offsetof(Status, dry_run), 0 },
+                { "VMCount",              "u", offsetof(Status, vm_count), 0 },
+                { "ShadowPages",          "t", offsetof(Status, shadow_pages), 0 },
+                { "CachePages",           "t", offsetof(Status, cache_pages), 0 },
+                { "ReclaimedCachePages",  "t", offsetof(Status, reclaimed_cache_pages), 0 },
+                { "ReclaimedShadowPages", "t", offsetof(Status, reclaimed_shadow_pages), 0 },
+        };
+        Status *s = userdata;
+        int r;
+
+        if (strcmp(key, "LastPressureEvent") == 0) {
+                s->have_last_event = true;
+                r = read_variant(m, "(tsdd)", &s->last_event_usec, &s->last_event_scope,
+                                 &s->last_event_some, &s->last_event_full);
+                return r < 0 ? r : 1;
+        }
+        return read_field_table(m, key, fields, ELEMENTSOF(fields), s, NULL);
+}
+
+static int daemon_field(sd_bus_message *m, const char *key, void *userdata) {
+        static const DictField fields[] = {
+                { "ConfigFile",              "s", offsetof(DaemonRecord, config_file), 0 },
+                { "DebugfsDir",              "s", offsetof(DaemonRecord, debugfs_dir), 0 },
+                { "CgroupRoot",              "s", offsetof(DaemonRecord, cgroup_root), 0 },
+                { "SystemPressureThreshold", "t", offsetof(DaemonRecord, system_threshold), 0 },
+                { "PressureWindow",          "t", offsetof(DaemonRecord, window), 0 },
+                { "StepPages",               "t", offsetof(DaemonRecord, step_pages), 0 },
+                { "RefreshInterval",         "t", offsetof(DaemonRecord, refresh), 0 },
+                { "DisableKernelShrinker",   "b", offsetof(DaemonRecord, disable_shrinker), 0 },
+                { "ShrinkerRestoreValue",    "s", offsetof(DaemonRecord, shrinker_restore), 0 },
+                { "RoundInFlight",           "b", offsetof(DaemonRecord, round_in_flight), 0 },
+                { "MetricsFile",             "s", offsetof(DaemonRecord, metrics_file), 0 },
+                { "MetricsInterval",         "t", offsetof(DaemonRecord, metrics_interval), 0 },
+        };
+
+        return read_field_table(m, key, fields, ELEMENTSOF(fields), userdata, NULL);
+}
+
+/* Appends one zeroed element to a growing array. */
+static void *grow(void **array, size_t *n, size_t size) {
+        void *a = realloc(*array, (*n + 1) * size);
+
+        if (!a)
+                return NULL;
+        *array = a;
+        memset((char *) a + *n * size, 0, size);
+        return (char *) a + (*n)++ * size;
+}
+
+static int read_policies(sd_bus_message *m, DumpRecord *d) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(sa{sv})");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'r', "sa{sv}")) > 0) {
+                PolicyEntry *e = grow((void **) &d->policies, &d->n_policies, sizeof(*e));
+
+                if (!e)
+                        return -ENOMEM;
+                r = sd_bus_message_read(m, "s", &e->cgroup);
+                if (r >= 0)
+                        r = read_policy(m, &e->policy);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int read_triggers(sd_bus_message *m, DumpRecord *d) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(sstttt)");
+        while (r >= 0) {
+                TriggerRecord t;
+
+                r = sd_bus_message_read(m, "(sstttt)", &t.scope, &t.path, &t.threshold, &t.window, &t.armed_usec,
+                                        &t.events);
+                if (r <= 0)
+                        break;
+                TriggerRecord *e = grow((void **) &d->triggers, &d->n_triggers, sizeof(*e));
+                if (!e)
+                        return -ENOMEM;
+                *e = t;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int read_rounds(sd_bus_message *m, DumpRecord *d) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(tstttttb)");
+        while (r >= 0) {
+                RoundRecord x;
+
+                r = sd_bus_message_read(m, "(tstttttb)", &x.ended_usec, &x.reason, &x.duration_usec, &x.vms,
+                                        &x.planned_pages, &x.caches_freed, &x.zapped, &x.carried_out);
+                if (r <= 0)
+                        break;
+                RoundRecord *e = grow((void **) &d->rounds, &d->n_rounds, sizeof(*e));
+                if (!e)
+                        return -ENOMEM;
+                *e = x;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* Enters the variant of 'key' if it holds 'sig' (else -EBADMSG). */
+static int enter_variant(sd_bus_message *m, const char *sig) {
+        const char *contents;
+        char type;
+        int r;
+
+        r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r < 0)
+                return r;
+        if (type != 'v' || strcmp(contents, sig) != 0)
+                return -EBADMSG;
+        return sd_bus_message_enter_container(m, 'v', sig);
+}
+
+static int dump_field(sd_bus_message *m, const char *key, void *userdata) {
+        DumpRecord *d = userdata;
+        int r;
+
+        if (strcmp(key, "Status") == 0) {
+                d->status = (Status) { .kernel_interface = -1, .dry_run = -1 };
+                r = enter_variant(m, "a{sv}");
+                if (r >= 0)
+                        r = read_dict(m, status_field, &d->status);
+        } else if (strcmp(key, "Daemon") == 0) {
+                r = enter_variant(m, "a{sv}");
+                if (r >= 0)
+                        r = read_dict(m, daemon_field, &d->daemon);
+        } else if (strcmp(key, "Policies") == 0) {
+                r = enter_variant(m, "a(sa{sv})");
+                if (r >= 0)
+                        r = read_policies(m, d);
+        } else if (strcmp(key, "Triggers") == 0) {
+                r = enter_variant(m, "a(sstttt)");
+                if (r >= 0)
+                        r = read_triggers(m, d);
+        } else if (strcmp(key, "VMs") == 0) {
+                r = enter_variant(m, "a" VM_SIGNATURE);
+                if (r >= 0)
+                        r = read_vms(m, &d->vms, &d->n_vms);
+        } else if (strcmp(key, "Rounds") == 0) {
+                r = enter_variant(m, "a(tstttttb)");
+                if (r >= 0)
+                        r = read_rounds(m, d);
+        } else
+                return 0;
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 1;
+}
+
+void dump_record_done(DumpRecord *d) {
+        free(d->policies);
+        free(d->triggers);
+        free(d->vms);
+        free(d->rounds);
+        *d = (DumpRecord) {};
+}
+
+int fetch_dump(sd_bus *bus, sd_bus_message **reply, DumpRecord *ret) {
+        DumpRecord d = { .status = { .kernel_interface = -1, .dry_run = -1 } };
+        int r;
+
+        r = call(bus, "Dump", reply, NULL);
+        if (r != EXIT_OK)
+                return r;
+        r = read_dict(*reply, dump_field, &d);
+        if (r < 0) {
+                dump_record_done(&d);
+                return r == -ENOMEM ? oom() : parse_failed("Dump", r);
+        }
+        *ret = d;
         return EXIT_OK;
 }

@@ -32,7 +32,7 @@ static void signal_begin(JsonWriter *j, const char *name) {
                 json_init(j, stdout);
                 json_begin_object(j);
                 json_pair_str(j, "Signal", name);
-                json_pair_u64(j, "Timestamp", (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL);
+                json_pair_u64(j, JSON_FIELD_TIMESTAMP, (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL);
                 return;
         }
         if (!localtime_r(&ts.tv_sec, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
@@ -62,11 +62,11 @@ static int on_reclaimed(sd_bus_message *m, void *userdata, sd_bus_error *error) 
 
         signal_begin(&j, "Reclaimed");
         if (arg_json) {
-                json_pair_str(&j, "VM", vm);
-                json_pair_str(&j, "Cgroup", cgroup);
-                json_pair_str(&j, "Action", action);
-                json_pair_u64(&j, "Pages", pages);
-                json_pair_str(&j, "Reason", reason);
+                json_pair_str(&j, JSON_FIELD_VM, vm);
+                json_pair_str(&j, JSON_FIELD_CGROUP, cgroup);
+                json_pair_str(&j, JSON_FIELD_ACTION, action);
+                json_pair_u64(&j, JSON_FIELD_PAGES, pages);
+                json_pair_str(&j, JSON_FIELD_REASON, reason);
         } else
                 printf("vm=%s cgroup=%s action=%s pages=%s reason=%s\n",
                        vm, *cgroup ? cgroup : "-", action, format_pages(buf, sizeof(buf), pages), reason);
@@ -88,7 +88,7 @@ static int on_pressure(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 
         signal_begin(&j, "PressureEvent");
         if (arg_json) {
-                json_pair_str(&j, "Scope", scope);
+                json_pair_str(&j, JSON_FIELD_SCOPE, scope);
                 json_pair_double(&j, "SomeAvg10", some);
                 json_pair_double(&j, "FullAvg10", full);
         } else

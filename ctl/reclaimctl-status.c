@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * reclaimctl-status.c - "status" (the daemon's properties and the VM
- * table) and "list" (the VM table alone), as tables or JSON.
+ * reclaimctl-status.c - "status" (the daemon's summary and the VM table,
+ * from one Dump call, so the header and the rows describe the same
+ * instant) and "list" (the VM table alone), as tables or JSON.
  */
 
 #ifndef _GNU_SOURCE
@@ -18,17 +19,17 @@
 #include "reclaimctl.h"
 #include "reclaimctl-table.h"
 
-static void json_vm(JsonWriter *j, const VMRecord *vm) {
+void json_vm(JsonWriter *j, const VMRecord *vm) {
         json_begin_object(j);
-        json_pair_str(j, "Id", vm->id);
-        json_pair_u64(j, "Pid", vm->pid);
-        json_pair_str(j, "Name", vm->name);
-        json_pair_str(j, "Cgroup", vm->cgroup);
-        json_pair_u64(j, "ShadowPages", vm->shadow_pages);
-        json_pair_u64(j, "CachePages", vm->cache_pages);
-        json_pair_u64(j, "ReclaimedCachePages", vm->reclaimed_cache_pages);
-        json_pair_u64(j, "ReclaimedShadowPages", vm->reclaimed_shadow_pages);
-        json_key(j, "Policy");
+        json_pair_str(j, JSON_FIELD_VM, vm->id);
+        json_pair_u64(j, JSON_FIELD_PID, vm->pid);
+        json_pair_str(j, JSON_FIELD_NAME, vm->name);
+        json_pair_str(j, JSON_FIELD_CGROUP, vm->cgroup);
+        json_pair_u64(j, JSON_FIELD_SHADOW_PAGES, vm->shadow_pages);
+        json_pair_u64(j, JSON_FIELD_CACHE_PAGES, vm->cache_pages);
+        json_pair_u64(j, JSON_FIELD_RECLAIMED_CACHE_PAGES, vm->reclaimed_cache_pages);
+        json_pair_u64(j, JSON_FIELD_RECLAIMED_SHADOW_PAGES, vm->reclaimed_shadow_pages);
+        json_key(j, JSON_FIELD_POLICY);
         json_policy(j, &vm->policy, NULL);
         json_end_object(j);
 }
@@ -46,9 +47,12 @@ static const char *policy_action_label(const PolicyRecord *p) {
         return p->have & POLICY_HAVE_ACTION ? p->action : "-";
 }
 
-static int print_vm_table(const VMRecord *vms, size_t n) {
+#define VM_TABLE_LEGEND                                                                                 \
+        "VM is <qemu pid>-<VM fd>. SHADOW, CACHE and RECLAIMED (caches and zaps since the daemon\n"    \
+        "started) in pages of 4 KiB. POLICY: the cgroup whose policy applies, = for the VM's own."
+
+int print_vm_table(const VMRecord *vms, size_t n) {
         _cleanup_(table_freep) Table *t = NULL;
-        char a[64], b[64], c[64];
         int r = 0;
 
         if (n == 0) {
@@ -56,40 +60,40 @@ static int print_vm_table(const VMRecord *vms, size_t n) {
                 return 0;
         }
 
-        t = table_new("ID", "PID", "NAME", "SHADOW", "CACHE", "RECLAIMED", "WEIGHT", "ACTION",
-                      "POLICY", "CGROUP", NULL);
+        t = table_new("VM", "NAME", "SHADOW", "CACHE", "RECLAIMED", "WEIGHT", "ACTION", "CGROUP", "POLICY", NULL);
         if (!t)
                 return -ENOMEM;
-        table_set_align_right(t, 1, true);
-        table_set_align_right(t, 3, true);
-        table_set_align_right(t, 4, true);
-        table_set_align_right(t, 5, true);
-        table_set_align_right(t, 6, true);
+        for (size_t c = 2; c <= 5; c++)
+                table_set_align_right(t, c, true);
+        /* Paths give way first; names are short and what people look for. */
+        table_set_shrink(t, 7);
+        table_set_shrink(t, 8);
+        r = table_set_legend(t, VM_TABLE_LEGEND);
 
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const VMRecord *vm = &vms[i];
+                const char *cgroup = vm->cgroup && *vm->cgroup ? vm->cgroup : "-";
+                const char *policy = vm->policy.have & POLICY_HAVE_CGROUP ? vm->policy.cgroup : "-";
 
                 r = table_add_cell(t, vm->id);
                 if (r >= 0)
-                        r = table_add_cellf(t, "%" PRIu32, vm->pid);
-                if (r >= 0)
                         r = table_add_cell(t, vm->name && *vm->name ? vm->name : "-");
                 if (r >= 0)
-                        r = table_add_cell(t, format_pages(a, sizeof(a), vm->shadow_pages));
+                        r = table_add_cellf(t, "%" PRIu64, vm->shadow_pages);
                 if (r >= 0)
-                        r = table_add_cell(t, format_pages(b, sizeof(b), vm->cache_pages));
+                        r = table_add_cellf(t, "%" PRIu64, vm->cache_pages);
                 if (r >= 0)
-                        r = table_add_cell(t, format_pages(c, sizeof(c),
-                                                                vm->reclaimed_cache_pages + vm->reclaimed_shadow_pages));
+                        r = table_add_cellf(t, "%" PRIu64, vm->reclaimed_cache_pages + vm->reclaimed_shadow_pages);
                 if (r >= 0)
                         r = vm->policy.have & POLICY_HAVE_WEIGHT ?
                                 table_add_cellf(t, "%" PRIu32, vm->policy.weight) : table_add_cell(t, "-");
                 if (r >= 0)
                         r = table_add_cell(t, policy_action_label(&vm->policy));
                 if (r >= 0)
-                        r = table_add_cell(t, vm->policy.have & POLICY_HAVE_CGROUP ? vm->policy.cgroup : "-");
+                        r = table_add_cell(t, cgroup);
+                /* The POLICY column must not repeat CGROUP. */
                 if (r >= 0)
-                        r = table_add_cell(t, vm->cgroup && *vm->cgroup ? vm->cgroup : "-");
+                        r = table_add_cell(t, strcmp(policy, cgroup) == 0 ? "=" : policy);
         }
         if (r < 0)
                 return r;
@@ -119,60 +123,6 @@ int verb_list(sd_bus *bus, int argc, char **argv) {
         return r < 0 ? oom() : EXIT_OK;
 }
 
-typedef struct Status {
-        const char *version;
-        const char *mode;
-        const char *mode_reason;
-        int kernel_interface;
-        uint32_t vm_count;
-        uint64_t shadow_pages;
-        uint64_t cache_pages;
-        uint64_t reclaimed_cache_pages;
-        uint64_t reclaimed_shadow_pages;
-        bool have_last_event;
-        uint64_t last_event_usec;
-        const char *last_event_scope;
-        double last_event_some;
-        double last_event_full;
-} Status;
-
-static int status_field(sd_bus_message *m, const char *key, void *userdata) {
-        static const DictField fields[] = {
-                { "Version",              "s", offsetof(Status, version), 0 },
-                { "Mode",                 "s", offsetof(Status, mode), 0 },
-                { "ModeReason",           "s", offsetof(Status, mode_reason), 0 },
-                { "KernelInterface",      "b", offsetof(Status, kernel_interface), 0 },
-                { "VMCount",              "u", offsetof(Status, vm_count), 0 },
-                { "ShadowPages",          "t", offsetof(Status, shadow_pages), 0 },
-                { "CachePages",           "t", offsetof(Status, cache_pages), 0 },
-                { "ReclaimedCachePages",  "t", offsetof(Status, reclaimed_cache_pages), 0 },
-                { "ReclaimedShadowPages", "t", offsetof(Status, reclaimed_shadow_pages), 0 },
-        };
-        Status *s = userdata;
-
-        int r;
-
-        if (strcmp(key, "LastPressureEvent") == 0) {
-                s->have_last_event = true;
-                r = read_variant(m, "(tsdd)", &s->last_event_usec, &s->last_event_scope,
-                                 &s->last_event_some, &s->last_event_full);
-                return r < 0 ? r : 1;
-        }
-        return read_field_table(m, key, fields, ELEMENTSOF(fields), s, NULL);
-}
-
-static int read_status(sd_bus_message *m, Status *ret) {
-        Status s = { .kernel_interface = -1 };
-        int r;
-
-        r = read_dict(m, status_field, &s);
-        if (r < 0)
-                return r;
-
-        *ret = s;
-        return 0;
-}
-
 static const char *format_ago(char *buf, size_t len, uint64_t usec) {
         struct timespec ts;
         uint64_t now, d;
@@ -194,48 +144,47 @@ static const char *format_ago(char *buf, size_t len, uint64_t usec) {
         return buf;
 }
 
-static void json_status(const Status *s, const VMRecord *vms, size_t n) {
-        JsonWriter j;
-
-        json_init(&j, stdout);
-        json_begin_object(&j);
-        json_pair_str(&j, "Version", s->version);
-        json_pair_str(&j, "Mode", s->mode);
-        json_pair_str(&j, "ModeReason", s->mode_reason);
-        json_key(&j, "KernelInterface");
+/* The members of the status object (the caller opens and closes it). */
+void json_status_fields(JsonWriter *j, const Status *s) {
+        json_pair_str(j, "Version", s->version);
+        json_pair_str(j, "Mode", s->mode);
+        json_pair_str(j, "ModeReason", s->mode_reason);
+        json_key(j, "KernelInterface");
         if (s->kernel_interface < 0)
-                json_null(&j);
+                json_null(j);
         else
-                json_bool(&j, s->kernel_interface);
-        json_pair_u64(&j, "VMCount", s->vm_count);
-        json_pair_u64(&j, "ShadowPages", s->shadow_pages);
-        json_pair_u64(&j, "CachePages", s->cache_pages);
-        json_pair_u64(&j, "ReclaimedCachePages", s->reclaimed_cache_pages);
-        json_pair_u64(&j, "ReclaimedShadowPages", s->reclaimed_shadow_pages);
-        json_key(&j, "LastPressureEvent");
+                json_bool(j, s->kernel_interface);
+        json_key(j, "DryRun");
+        if (s->dry_run < 0)
+                json_null(j);
+        else
+                json_bool(j, s->dry_run);
+        json_pair_u64(j, "VMCount", s->vm_count);
+        json_pair_u64(j, JSON_FIELD_SHADOW_PAGES, s->shadow_pages);
+        json_pair_u64(j, JSON_FIELD_CACHE_PAGES, s->cache_pages);
+        json_pair_u64(j, JSON_FIELD_RECLAIMED_CACHE_PAGES, s->reclaimed_cache_pages);
+        json_pair_u64(j, JSON_FIELD_RECLAIMED_SHADOW_PAGES, s->reclaimed_shadow_pages);
+        json_key(j, "LastPressureEvent");
         if (!s->have_last_event || s->last_event_usec == 0)
-                json_null(&j);
+                json_null(j);
         else {
-                json_begin_object(&j);
-                json_pair_u64(&j, "Timestamp", s->last_event_usec);
-                json_pair_str(&j, "Scope", s->last_event_scope);
-                json_pair_double(&j, "SomeAvg10", s->last_event_some);
-                json_pair_double(&j, "FullAvg10", s->last_event_full);
-                json_end_object(&j);
+                json_begin_object(j);
+                json_pair_u64(j, JSON_FIELD_TIMESTAMP, s->last_event_usec);
+                json_pair_str(j, JSON_FIELD_SCOPE, s->last_event_scope);
+                json_pair_double(j, "SomeAvg10", s->last_event_some);
+                json_pair_double(j, "FullAvg10", s->last_event_full);
+                json_end_object(j);
         }
-        json_key(&j, "VMs");
-        json_vms(&j, vms, n);
-        json_end_object(&j);
 }
 
 /* The daemon's state as "label: value" lines and an empty line. */
-static void print_status(const Status *s) {
+void print_status(const Status *s) {
         char a[64], ts[128], ago[64] = "";
         bool active = s->mode && strcmp(s->mode, "active") == 0;
 
         printf("kvm-reclaimd %s\n", s->version ?: "(unknown version)");
         if (active || !s->mode_reason || !*s->mode_reason)
-                print_field("Mode", "%s", s->mode ?: "unknown");
+                print_field("Mode", "%s%s", s->mode ?: "unknown", s->dry_run > 0 ? ", dry run (writes nothing)" : "");
         else
                 print_field("Mode", "%s (%s)", s->mode, s->mode_reason);
         print_field("Kernel interface", "%s", s->kernel_interface < 0 ? "unknown" :
@@ -256,32 +205,30 @@ static void print_status(const Status *s) {
 }
 
 int verb_status(sd_bus *bus, int argc, char **argv) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *props = NULL, *reply = NULL;
-        _cleanup_(freep) VMRecord *vms = NULL;
-        size_t n = 0;
-        Status s;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        DumpRecord d;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties", "GetAll",
-                               &error, &props, "s", BUS_INTERFACE);
-        if (r < 0)
-                return call_failed("GetAll", &error, r);
-
-        r = read_status(props, &s);
-        if (r < 0)
-                return parse_failed("GetAll", r);
-
-        r = fetch_vms(bus, &reply, &vms, &n);
+        /* One call: the summary and the rows come from the same instant. */
+        r = fetch_dump(bus, &reply, &d);
         if (r != EXIT_OK)
                 return r;
 
         if (arg_json) {
-                json_status(&s, vms, n);
+                JsonWriter j;
+
+                json_init(&j, stdout);
+                json_begin_object(&j);
+                json_status_fields(&j, &d.status);
+                json_key(&j, "VMs");
+                json_vms(&j, d.vms, d.n_vms);
+                json_end_object(&j);
+                dump_record_done(&d);
                 return EXIT_OK;
         }
 
-        print_status(&s);
-        r = print_vm_table(vms, n);
+        print_status(&d.status);
+        r = print_vm_table(d.vms, d.n_vms);
+        dump_record_done(&d);
         return r < 0 ? oom() : EXIT_OK;
 }

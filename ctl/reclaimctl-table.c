@@ -1,22 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tables on libsmartcols: see reclaimctl-table.h. */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
 
 #include <errno.h>
+#include <libsmartcols.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "reclaimctl-table.h"
 
 struct Table {
+        struct libscols_table *tb;
         size_t n_columns;
-        char **cells;           /* row-major, header row first */
-        size_t n_cells;
-        size_t n_allocated;
-        bool *align_right;      /* one per column */
+        struct libscols_line *line;     /* the row being filled */
+        size_t next_column;
+        size_t n_rows;
+        char *legend;
 };
 
 /* Control characters would break the columns: show them C-style. */
@@ -43,19 +49,6 @@ static char *escape_controls(const char *s) {
         return e;
 }
 
-static int table_push(Table *t, char *text) {
-        if (t->n_cells == t->n_allocated) {
-                size_t n = t->n_allocated ? t->n_allocated * 2 : 32;
-                char **c = realloc(t->cells, n * sizeof(char*));
-                if (!c)
-                        return -ENOMEM;
-                t->cells = c;
-                t->n_allocated = n;
-        }
-        t->cells[t->n_cells++] = text;
-        return 0;
-}
-
 Table *table_new(const char *first_header, ...) {
         Table *t;
         va_list ap;
@@ -63,32 +56,26 @@ Table *table_new(const char *first_header, ...) {
         t = calloc(1, sizeof(Table));
         if (!t)
                 return NULL;
-
+        t->tb = scols_new_table();
+        if (!t->tb)
+                return table_free(t);
         va_start(ap, first_header);
-        for (const char *h = first_header; h; h = va_arg(ap, const char*)) {
-                char *s = strdup(h);
-                if (!s || table_push(t, s) < 0) {
-                        free(s);
+        for (const char *h = first_header; h; h = va_arg(ap, const char *)) {
+                if (!scols_table_new_column(t->tb, h, 0, 0)) {
                         va_end(ap);
                         return table_free(t);
                 }
                 t->n_columns++;
         }
         va_end(ap);
-
-        t->align_right = calloc(t->n_columns ?: 1, sizeof(bool));
-        if (!t->align_right)
-                return table_free(t);
         return t;
 }
 
 Table *table_free(Table *t) {
         if (!t)
                 return NULL;
-        for (size_t i = 0; i < t->n_cells; i++)
-                free(t->cells[i]);
-        free(t->cells);
-        free(t->align_right);
+        scols_unref_table(t->tb);
+        free(t->legend);
         free(t);
         return NULL;
 }
@@ -97,22 +84,59 @@ void table_freep(Table **t) {
         table_free(*t);
 }
 
-void table_set_align_right(Table *t, size_t column, bool right) {
-        if (column < t->n_columns)
-                t->align_right[column] = right;
+static struct libscols_column *column(const Table *t, size_t i) {
+        return scols_table_get_column(t->tb, i);
+}
+
+void table_set_align_right(Table *t, size_t i, bool right) {
+        struct libscols_column *c = column(t, i);
+
+        if (c)
+                (void) scols_column_set_flags(c, (scols_column_get_flags(c) & ~SCOLS_FL_RIGHT) |
+                                                         (right ? SCOLS_FL_RIGHT : 0));
+}
+
+void table_set_shrink(Table *t, size_t i) {
+        struct libscols_column *c = column(t, i);
+
+        if (c)
+                (void) scols_column_set_flags(c, scols_column_get_flags(c) | SCOLS_FL_TRUNC);
+}
+
+int table_set_legend(Table *t, const char *legend) {
+        char *l = strdup(legend);
+
+        if (!l)
+                return -ENOMEM;
+        free(t->legend);
+        t->legend = l;
+        return 0;
 }
 
 int table_add_cell(Table *t, const char *text) {
         char *s;
         int r;
 
+        if (t->n_columns == 0)
+                return -EINVAL;
+        if (!t->line || t->next_column == t->n_columns) {
+                t->line = scols_table_new_line(t->tb, NULL);
+                if (!t->line)
+                        return -ENOMEM;
+                t->next_column = 0;
+                t->n_rows++;
+        }
         s = escape_controls(text ?: "");
         if (!s)
                 return -ENOMEM;
-        r = table_push(t, s);
-        if (r < 0)
+        /* refer_data: the line takes the string and frees it. */
+        r = scols_line_refer_data(t->line, t->next_column, s);
+        if (r < 0) {
                 free(s);
-        return r;
+                return r;
+        }
+        t->next_column++;
+        return 0;
 }
 
 int table_add_cellf(Table *t, const char *format, ...) {
@@ -131,50 +155,75 @@ int table_add_cellf(Table *t, const char *format, ...) {
 }
 
 size_t table_get_rows(const Table *t) {
-        return t->n_columns ? t->n_cells / t->n_columns - 1 : 0;
+        return t->n_rows;
 }
 
-/* Display width: code points, which is right for the ASCII and Latin text
- * these tables hold (VM names, cgroup paths). */
-static size_t text_width(const char *s) {
-        size_t n = 0;
+size_t output_width(FILE *f) {
+        const char *e = getenv("COLUMNS");
+        struct winsize ws;
+        char *end;
 
-        for (; *s; s++)
-                if (((unsigned char) *s & 0xc0) != 0x80)
-                        n++;
-        return n;
+        if (e && *e) {
+                unsigned long w = strtoul(e, &end, 10);
+                if (*end == '\0' && w > 0 && w < SIZE_MAX)
+                        return (size_t) w;
+        }
+        if (isatty(fileno(f)) && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+                return ws.ws_col;
+        return 0;
+}
+
+/* Words of 'text' in lines of at most 'width' columns (0: as they are);
+ * a newline in the text becomes a space. */
+static void print_wrapped(FILE *f, const char *text, size_t width) {
+        size_t col = 0;
+
+        if (width == 0) {
+                fprintf(f, "%s\n", text);
+                return;
+        }
+        for (const char *p = text; *p;) {
+                size_t n = strcspn(p, " \n");
+
+                if (n > 0) {
+                        if (col > 0 && col + 1 + n > width) {
+                                fputc('\n', f);
+                                col = 0;
+                        } else if (col > 0) {
+                                fputc(' ', f);
+                                col++;
+                        }
+                        fwrite(p, 1, n, f);
+                        col += n;
+                }
+                p += n;
+                p += strspn(p, " \n");
+        }
+        fputc('\n', f);
 }
 
 int table_print(const Table *t, FILE *f) {
-        size_t *width;
+        size_t width = output_width(f);
+        int r;
 
         if (t->n_columns == 0)
                 return 0;
-
-        width = calloc(t->n_columns, sizeof(size_t));
-        if (!width)
-                return -ENOMEM;
-
-        for (size_t i = 0; i < t->n_cells; i++) {
-                size_t w = text_width(t->cells[i]);
-                if (w > width[i % t->n_columns])
-                        width[i % t->n_columns] = w;
+        r = scols_table_set_stream(t->tb, f);
+        if (r < 0)
+                return r;
+        if (width > 0) {
+                (void) scols_table_set_termforce(t->tb, SCOLS_TERMFORCE_ALWAYS);
+                (void) scols_table_set_termwidth(t->tb, width);
+        } else
+                /* A pipe or a file gets everything. */
+                (void) scols_table_set_termforce(t->tb, SCOLS_TERMFORCE_NEVER);
+        r = scols_print_table(t->tb);
+        if (r < 0)
+                return r;
+        if (t->legend && t->n_rows > 0) {
+                fputc('\n', f);
+                print_wrapped(f, t->legend, width);
         }
-
-        for (size_t i = 0; i < t->n_cells; i++) {
-                size_t col = i % t->n_columns, pad = width[col] - text_width(t->cells[i]);
-                bool last = col == t->n_columns - 1 || i == t->n_cells - 1;
-
-                if (t->align_right[col])
-                        fprintf(f, "%*s%s", (int) pad, "", t->cells[i]);
-                else if (last)
-                        fputs(t->cells[i], f);
-                else
-                        fprintf(f, "%s%*s", t->cells[i], (int) pad, "");
-                fputs(last ? "\n" : " ", f);
-        }
-
-        free(width);
         return 0;
 }
 

@@ -7,29 +7,31 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "kvm-reclaim-bus.h"
 #include "policy.h"   /* daemon/policy.h: reclaim_action_from_string() */
 #include "reclaimctl-util.h"
 
-const PolicyKey policy_keys[] = {
-        { "Weight",            'u', false },
-        { "MinPages",          't', false },
-        { "MaxPages",          't', false },
-        { "Protect",           'b', false },
-        { "Action",            's', false },
-        { "PressureThreshold", 't', true  },
-        {}
-};
+int policy_setting_check(const char *key, const char *value, const ConfigKey **ret_key, char **ret_error) {
+        const ConfigKey *k = config_key_find(CONFIG_SECTION_POLICY, key);
+        Policy scratch;
+        int r;
 
-const PolicyKey *policy_key_find(const char *name) {
-        for (const PolicyKey *k = policy_keys; k->name; k++)
-                if (strcmp(k->name, name) == 0)
-                        return k;
-        return NULL;
+        if (!k) {
+                if (asprintf(ret_error, "Unknown policy key '%s'; known keys are %s.", key,
+                             config_key_names(CONFIG_SECTION_POLICY)) < 0)
+                        *ret_error = NULL;
+                return -EINVAL;
+        }
+        policy_init_defaults(&scratch);
+        r = config_key_parse(k, value, NULL, &scratch, ret_error);
+        if (r < 0)
+                return r;
+        *ret_key = k;
+        return 0;
 }
 
 bool action_is_valid(const char *s) {
@@ -52,17 +54,7 @@ int parse_u32(const char *s, uint32_t *ret) {
 }
 
 char *format_timespan_usec(char *buf, size_t len, uint64_t usec) {
-        if (usec == 0)
-                snprintf(buf, len, "0");
-        else if (usec % UINT64_C(60000000) == 0 && usec >= UINT64_C(60000000))
-                snprintf(buf, len, "%" PRIu64 "min", usec / UINT64_C(60000000));
-        else if (usec % UINT64_C(1000000) == 0)
-                snprintf(buf, len, "%" PRIu64 "s", usec / UINT64_C(1000000));
-        else if (usec % UINT64_C(1000) == 0)
-                snprintf(buf, len, "%" PRIu64 "ms", usec / UINT64_C(1000));
-        else
-                snprintf(buf, len, "%" PRIu64 "us", usec);
-        return buf;
+        return format_timespan(buf, len, usec);
 }
 
 char *format_pages(char *buf, size_t len, uint64_t pages) {
@@ -93,7 +85,7 @@ int exit_code_from_bus_error(const char *name, int r) {
                 "org.freedesktop.DBus.Error.NoNetwork",
         };
         static const char *const denied[] = {
-                "org.freedesktop.DBus.Error.AccessDenied",
+                KVM_RECLAIM_BUS_ERROR_ACCESS_DENIED,
                 "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired",
                 "org.freedesktop.DBus.Error.AuthFailed",
         };
@@ -111,7 +103,7 @@ int exit_code_from_bus_error(const char *name, int r) {
                 for (size_t i = 0; i < ELEMENTSOF(denied); i++)
                         if (strcmp(name, denied[i]) == 0)
                                 return EXIT_ACCESS;
-                if (strcmp(name, "org.freedesktop.DBus.Error.InvalidArgs") == 0)
+                if (strcmp(name, KVM_RECLAIM_BUS_ERROR_INVALID_ARGS) == 0)
                         return EXIT_INVALID;
                 return EXIT_GENERIC;
         }
@@ -137,158 +129,8 @@ int exit_code_from_bus_error(const char *name, int r) {
 }
 
 int exit_code_from_connect_errno(int r) {
-        return exit_code_from_bus_error(NULL, r);
-}
-
-/* JSON */
-
-void json_init(JsonWriter *j, FILE *f) {
-        *j = (JsonWriter) { .f = f };
-}
-
-void json_string_escaped(FILE *f, const char *s) {
-        fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *) (s ?: ""); *p; p++)
-                switch (*p) {
-                case '"':
-                        fputs("\\\"", f);
-                        break;
-                case '\\':
-                        fputs("\\\\", f);
-                        break;
-                case '\b':
-                        fputs("\\b", f);
-                        break;
-                case '\f':
-                        fputs("\\f", f);
-                        break;
-                case '\n':
-                        fputs("\\n", f);
-                        break;
-                case '\r':
-                        fputs("\\r", f);
-                        break;
-                case '\t':
-                        fputs("\\t", f);
-                        break;
-                default:
-                        /* D-Bus strings are valid UTF-8, so bytes >= 0x80 pass
-                         * through; other control characters and DEL are escaped. */
-                        if (*p < 0x20 || *p == 0x7f)
-                                fprintf(f, "\\u%04x", *p);
-                        else
-                                fputc(*p, f);
-                }
-        fputc('"', f);
-}
-
-static void json_prefix(JsonWriter *j) {
-        if (j->after_key) {
-                j->after_key = false;
-                return;
-        }
-        if (j->need_comma[j->depth])
-                fputc(',', j->f);
-        j->need_comma[j->depth] = true;
-}
-
-static void json_push(JsonWriter *j, char c) {
-        json_prefix(j);
-        fputc(c, j->f);
-        if (j->depth + 1 < JSON_DEPTH_MAX)
-                j->depth++;
-        j->need_comma[j->depth] = false;
-}
-
-static void json_pop(JsonWriter *j, char c) {
-        fputc(c, j->f);
-        if (j->depth > 0)
-                j->depth--;
-        if (j->depth == 0)
-                fputc('\n', j->f);
-}
-
-void json_begin_object(JsonWriter *j) {
-        json_push(j, '{');
-}
-
-void json_end_object(JsonWriter *j) {
-        json_pop(j, '}');
-}
-
-void json_begin_array(JsonWriter *j) {
-        json_push(j, '[');
-}
-
-void json_end_array(JsonWriter *j) {
-        json_pop(j, ']');
-}
-
-void json_key(JsonWriter *j, const char *key) {
-        json_prefix(j);
-        json_string_escaped(j->f, key);
-        fputc(':', j->f);
-        j->after_key = true;
-}
-
-void json_str(JsonWriter *j, const char *s) {
-        json_prefix(j);
-        json_string_escaped(j->f, s);
-}
-
-void json_u64(JsonWriter *j, uint64_t v) {
-        json_prefix(j);
-        fprintf(j->f, "%" PRIu64, v);
-}
-
-void json_i64(JsonWriter *j, int64_t v) {
-        json_prefix(j);
-        fprintf(j->f, "%" PRIi64, v);
-}
-
-void json_bool(JsonWriter *j, bool v) {
-        json_prefix(j);
-        fputs(v ? "true" : "false", j->f);
-}
-
-void json_double(JsonWriter *j, double v) {
-        json_prefix(j);
-        /* JSON has no NaN or infinity. */
-        if (!isfinite(v))
-                fputs("null", j->f);
-        else {
-                /* The shortest form that reads back as the same double. */
-                char buf[32];
-                for (int prec = 6; prec <= 17; prec++) {
-                        snprintf(buf, sizeof(buf), "%.*g", prec, v);
-                        if (strtod(buf, NULL) == v)
-                                break;
-                }
-                fputs(buf, j->f);
-        }
-}
-
-void json_null(JsonWriter *j) {
-        json_prefix(j);
-        fputs("null", j->f);
-}
-
-void json_pair_str(JsonWriter *j, const char *key, const char *s) {
-        json_key(j, key);
-        json_str(j, s);
-}
-
-void json_pair_u64(JsonWriter *j, const char *key, uint64_t v) {
-        json_key(j, key);
-        json_u64(j, v);
-}
-
-void json_pair_bool(JsonWriter *j, const char *key, bool v) {
-        json_key(j, key);
-        json_bool(j, v);
-}
-
-void json_pair_double(JsonWriter *j, const char *key, double v) {
-        json_key(j, key);
-        json_double(j, v);
+        /* Whatever keeps us from the bus (no socket, no session bus for
+         * --user, a refused connection, a bad environment) means the daemon
+         * cannot be reached: 3, on every path. */
+        return r == -ENOMEM ? EXIT_GENERIC : EXIT_UNREACHABLE;
 }

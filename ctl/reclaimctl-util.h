@@ -4,9 +4,9 @@
 /*
  * reclaimctl-util.h - pure helpers of kvm-reclaimctl: the value parsers for
  * "policy set KEY=VALUE" that the daemon lacks, formatting of page counts
- * and time spans, a small JSON writer and the mapping of bus errors to exit
- * codes.  Nothing here talks to the bus, so test-reclaimctl-util.c tests all
- * of it.
+ * and time spans, and the mapping of bus errors to exit codes (the JSON
+ * writer is reclaimctl-json.h).  Nothing here talks to the bus, so
+ * test-reclaimctl-util.c tests all of it.
  *
  * Numbers and booleans are parsed by the daemon's own parse_u64() and
  * parse_bool() (daemon/util.h, in reclaimd_core), so "policy set" accepts
@@ -20,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "conf-keys.h"   /* daemon/conf-keys.h: the key table */
+#include "kvm-reclaim.h"
+#include "reclaimctl-json.h"
 #include "util.h"   /* daemon/util.h: parse_u64(), parse_bool(), _cleanup_, freep, TAKE_PTR */
 
 /* Exit codes scripts can trust; documented in kvm-reclaimctl(1). */
@@ -32,7 +35,7 @@ enum {
         EXIT_INVALID     = 5,   /* InvalidArgs from the daemon */
 };
 
-#define PAGE_SIZE_BYTES 4096ULL
+#define PAGE_SIZE_BYTES ((uint64_t) KVM_RECLAIM_PAGE_SIZE)
 
 /* Parsers return 0 or a negative errno (-EINVAL bad syntax, -ERANGE overflow)
  * and never write *ret on failure. parse_u32() is the daemon's parse_u64()
@@ -40,55 +43,25 @@ enum {
 int parse_u32(const char *s, uint32_t *ret);
 /* Time spans: the daemon's parse_usec() (daemon/util.h). */
 
-/* "1500ms" style, the shortest exact form the parser reads back; "0" for 0. */
+/* "1500ms" style, the shortest exact form the parser reads back; "0" for 0
+ * (daemon/util.c's format_timespan()). */
 char *format_timespan_usec(char *buf, size_t len, uint64_t usec);
 /* "12345 (48.2 MiB)" */
 char *format_pages(char *buf, size_t len, uint64_t pages);
 /* "Tue 2024-05-07 10:00:00 UTC" from realtime µs */
 char *format_timestamp_usec(char *buf, size_t len, uint64_t usec);
 
-/* Policy keys SetPolicy accepts, with their D-Bus type character. */
-typedef struct PolicyKey {
-        const char *name;
-        char type;   /* 'u', 't', 'b', 's' */
-        bool timespan;
-} PolicyKey;
-
-const PolicyKey *policy_key_find(const char *name);
-extern const PolicyKey policy_keys[];
+/* "policy set KEY=VALUE": the key must be a policy key of the daemon's key
+ * table and the value parse as its config_key_parse() parses it (what
+ * needs the daemon's other settings, such as PressureWindow=, is checked
+ * by the daemon).  0, or -EINVAL with the reason in *ret_error. */
+int policy_setting_check(const char *key, const char *value, const ConfigKey **ret_key, char **ret_error);
 
 /* One of the actions the daemon knows (caches, zap, caches+zap). */
 bool action_is_valid(const char *s);
 
 /* Exit code for a failed bus call: error name first, errno second. */
 int exit_code_from_bus_error(const char *error_name, int r);
-/* Exit code for a failed connection attempt. */
+/* Exit code for a failed connection attempt: 3 (unreachable) for anything
+ * but running out of memory. */
 int exit_code_from_connect_errno(int r);
-
-/* JSON writer: compact, one value per call, commas handled by the writer. */
-#define JSON_DEPTH_MAX 16
-typedef struct JsonWriter {
-        FILE *f;
-        unsigned depth;
-        bool need_comma[JSON_DEPTH_MAX];
-        bool after_key;
-} JsonWriter;
-
-void json_init(JsonWriter *j, FILE *f);
-void json_string_escaped(FILE *f, const char *s);
-void json_begin_object(JsonWriter *j);
-void json_end_object(JsonWriter *j);
-void json_begin_array(JsonWriter *j);
-void json_end_array(JsonWriter *j);
-void json_key(JsonWriter *j, const char *key);
-void json_str(JsonWriter *j, const char *s);
-void json_u64(JsonWriter *j, uint64_t v);
-void json_i64(JsonWriter *j, int64_t v);
-void json_bool(JsonWriter *j, bool v);
-void json_double(JsonWriter *j, double v);
-void json_null(JsonWriter *j);
-/* A key and its value in one call, for the members of an object. */
-void json_pair_str(JsonWriter *j, const char *key, const char *s);
-void json_pair_u64(JsonWriter *j, const char *key, uint64_t v);
-void json_pair_bool(JsonWriter *j, const char *key, bool v);
-void json_pair_double(JsonWriter *j, const char *key, double v);

@@ -89,7 +89,32 @@ expect 2 "Invalid --pages 'lots'" $B reclaim 1-2 --pages=lots
 expect 2 "--pages and --action only go with 'reclaim'" $B status --pages=5
 expect 2 "--pages and --action only go with 'reclaim'" $B list --action=zap
 
+# --json takes short, pretty or off; --dry-run goes with reclaim only.
+expect 2 "Invalid --json 'long'" $B status --json=long
+expect 2 "--dry-run only goes with 'reclaim'" $B status --dry-run
+expect 2 "--dry-run only goes with 'reclaim'" $B dump --dry-run
+expect 2 "Too many arguments" $B dump extra
+expect 2 "Too many arguments; usage: kvm-reclaimctl history \[VM\]" $B history a b
+expect 2 "Too many arguments" $B metrics extra
+expect 2 "--openmetrics only goes with 'metrics'" $B history --openmetrics
+expect 3 "Failed to connect" $B history web-1
+expect 3 "Failed to connect" $B metrics --openmetrics
+
 # Valid command lines get as far as connecting, and the bus is not there: 3.
+expect 3 "Failed to connect" $B status --json=pretty
+expect 3 "Failed to connect" $B list --json=off
+expect 3 "Failed to connect" $B dump
+expect 3 "Failed to connect" $B reclaim 1-2 --pages=5 --dry-run
+# --user without a session bus: nothing to connect to is 3 too.
+env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR "$CTL" --user status >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 3 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]; then
+        echo "ok: kvm-reclaimctl --user status without a session bus -> 3"
+        passed=$((passed + 1))
+else
+        echo "FAIL: kvm-reclaimctl --user status without a session bus exited $rc: $(cat "$tmp/err")"
+        failed=$((failed + 1))
+fi
 expect 3 "Failed to connect to the bus at $NOBUS" $B status
 expect 3 "Failed to connect" $B --json status
 expect 3 "Failed to connect" $B list --json

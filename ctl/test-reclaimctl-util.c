@@ -23,7 +23,7 @@ static void test_parse_timespan(void **state) {
                 uint64_t usec;
         } cases[] = {
                 { "0",          0, 0 },
-                { "100",        0, 100 },
+                { "100",        0, UINT64_C(100000000) },  /* a time without a unit is seconds */
                 { "100us",      0, 100 },
                 { "100µs",      0, 100 },
                 { "100ms",      0, 100000 },
@@ -40,11 +40,17 @@ static void test_parse_timespan(void **state) {
                 { "abc",        -EINVAL, 0 },
                 { "-5ms",       -EINVAL, 0 },
                 { "5 parsecs",  -EINVAL, 0 },
-                { "1.5",        -EINVAL, 0 },   /* a fraction needs a unit */
+                { "1.5",        0, 1500000 },       /* seconds too, as systemd reads it */
+                { "1.",         -EINVAL, 0 },
                 { "1s 500",     -EINVAL, 0 },   /* a bare number only alone */
                 { "10msx",      -EINVAL, 0 },
                 { "99999999999999999999s", -ERANGE, 0 },
                 { "18446744073709551615s", -ERANGE, 0 },
+                { "18446744073709551615", -ERANGE, 0 },
+                /* Everything format_timespan_usec() prints reads back. */
+                { "18446744073709551615us", 0, UINT64_MAX },
+                { "1844674407370955161us", 0, UINT64_C(1844674407370955161) },
+                { "18446744073709551616us", -ERANGE, 0 },
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -62,7 +68,8 @@ static void test_parse_timespan(void **state) {
 
 static void test_format_timespan_roundtrip(void **state) {
         static const uint64_t values[] = { 0, 1, 999, 1000, 1500, 100000, 1000000, 1500000, 60000000,
-                                           90000000, UINT64_C(3600000000) };
+                                           90000000, UINT64_C(3600000000), UINT64_C(1844674407370955161),
+                                           UINT64_MAX };
         char buf[64];
 
         for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
@@ -122,19 +129,49 @@ static void test_parse_numbers(void **state) {
         assert_int_equal(parse_u32("4294967296", &u), -ERANGE);
 }
 
-static void test_policy_keys(void **state) {
-        assert_non_null(policy_key_find("Weight"));
-        assert_int_equal(policy_key_find("Weight")->type, 'u');
-        assert_int_equal(policy_key_find("MinPages")->type, 't');
-        assert_int_equal(policy_key_find("MaxPages")->type, 't');
-        assert_int_equal(policy_key_find("Protect")->type, 'b');
-        assert_int_equal(policy_key_find("Action")->type, 's');
-        assert_int_equal(policy_key_find("PressureThreshold")->type, 't');
-        assert_true(policy_key_find("PressureThreshold")->timespan);
-        /* Keys are case-sensitive, as in the config file and on the bus. */
-        assert_null(policy_key_find("weight"));
-        assert_null(policy_key_find("Cgroup"));
-        assert_null(policy_key_find("Source"));
+/* "policy set" checks keys and values with the daemon's key table and
+ * parser: every key the table has, nothing else, case-sensitive. */
+static void test_policy_settings(void **state) {
+        static const struct {
+                const char *key, *value;
+                int ret;
+        } cases[] = {
+                { "Weight", "200", 0 },
+                { "Weight", "0", -ERANGE },
+                { "Weight", "abc", -EINVAL },
+                { "MinPages", "1024", 0 },
+                { "MinPages", "1M", -EINVAL },   /* pages are counts... */
+                { "MinMemory", "1M", 0 },        /* ...memory takes sizes */
+                { "MaxMemory", "infinity", 0 },
+                { "MaxMemory", "100", -ERANGE }, /* under one page */
+                { "Protect", "yes", 0 },
+                { "Protect", "maybe", -EINVAL },
+                { "Action", "caches+zap", 0 },
+                { "Action", "zap+caches", -EINVAL },
+                { "PressureThreshold", "50ms", 0 },
+                { "PressureThreshold", "20%", 0 },
+                { "PressureThreshold", "100%", -ERANGE },
+                { "PressureThreshold", "5 parsecs", -EINVAL },
+                { "weight", "1", -EINVAL },
+                { "Cgroup", "/a", -EINVAL },
+                { "Source", "x", -EINVAL },
+                { "StepPages", "1", -EINVAL },   /* a [Daemon] key */
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const ConfigKey *k = NULL;
+                char *err = NULL;
+                int r = policy_setting_check(cases[i].key, cases[i].value, &k, &err);
+
+                if (r != cases[i].ret)
+                        fail_msg("%s=%s: %d (%s), expected %d", cases[i].key, cases[i].value, r, err ?: "",
+                                 cases[i].ret);
+                if (r == 0)
+                        assert_string_equal(k->name, cases[i].key);
+                else
+                        assert_non_null(err);
+                free(err);
+        }
         assert_true(action_is_valid("caches"));
         assert_true(action_is_valid("zap"));
         assert_true(action_is_valid("caches+zap"));
@@ -171,6 +208,14 @@ static void test_exit_codes(void **state) {
                         fail_msg("exit code for %s/%d = %d, expected %d",
                                  cases[i].name ?: "(none)", cases[i].r, code, cases[i].code);
         }
+
+        /* Not reaching the bus is 3 whatever the reason: --user without a
+         * session bus gives ENOMEDIUM, a refused socket EACCES. */
+        assert_int_equal(exit_code_from_connect_errno(-ENOMEDIUM), EXIT_UNREACHABLE);
+        assert_int_equal(exit_code_from_connect_errno(-EACCES), EXIT_UNREACHABLE);
+        assert_int_equal(exit_code_from_connect_errno(-ENOENT), EXIT_UNREACHABLE);
+        assert_int_equal(exit_code_from_connect_errno(-EINVAL), EXIT_UNREACHABLE);
+        assert_int_equal(exit_code_from_connect_errno(-ENOMEM), EXIT_GENERIC);
 }
 
 static char *json_of(void (*fn)(JsonWriter *j)) {
@@ -223,11 +268,23 @@ static void write_pairs(JsonWriter *j) {
         json_end_object(j);
 }
 
+static void write_path(JsonWriter *j) {
+        json_begin_object(j);
+        json_pair_str(j, "Cgroup", "/machine.slice/a");
+        json_key(j, "List");
+        json_begin_array(j);
+        json_u64(j, 1);
+        json_u64(j, 2);
+        json_end_array(j);
+        json_end_object(j);
+}
+
 static void test_json(void **state) {
         char *s;
 
+        /* json-c escapes what JSON requires (DEL needs none). */
         s = json_of(write_nested);
-        assert_string_equal(s, "{\"a\":1,\"s\":\"q\\\"b\\\\n\\n\\t\\u0001\\u007f é\","
+        assert_string_equal(s, "{\"a\":1,\"s\":\"q\\\"b\\\\n\\n\\t\\u0001\x7f é\","
                                "\"list\":[true,null,12.34,{},[]],\"neg\":-5,\"nan\":null}\n");
         free(s);
 
@@ -238,6 +295,24 @@ static void test_json(void **state) {
         s = json_of(write_pairs);
         assert_string_equal(s, "{\"s\":\"a\\\"b\",\"u\":18446744073709551615,\"b\":false,\"d\":0.25}\n");
         free(s);
+
+        /* --json=pretty: the same value, indented; paths keep their slashes. */
+        json_output_format = JSON_PRETTY;
+        s = json_of(write_path);
+        json_output_format = JSON_SHORT;
+        assert_string_equal(s, "{\n  \"Cgroup\": \"/machine.slice/a\",\n  \"List\": [\n    1,\n    2\n  ]\n}\n");
+        free(s);
+        s = json_of(write_path);
+        assert_string_equal(s, "{\"Cgroup\":\"/machine.slice/a\",\"List\":[1,2]}\n");
+        free(s);
+}
+
+static void test_json_format(void **state) {
+        assert_int_equal(json_format_from_string("short"), JSON_SHORT);
+        assert_int_equal(json_format_from_string("pretty"), JSON_PRETTY);
+        assert_int_equal(json_format_from_string("off"), JSON_OFF);
+        assert_int_equal(json_format_from_string("Pretty"), -EINVAL);
+        assert_int_equal(json_format_from_string(""), -EINVAL);
 }
 
 static void test_format_pages(void **state) {
@@ -254,9 +329,10 @@ int main(void) {
                 cmocka_unit_test(test_format_timespan_roundtrip),
                 cmocka_unit_test(test_parse_bool),
                 cmocka_unit_test(test_parse_numbers),
-                cmocka_unit_test(test_policy_keys),
+                cmocka_unit_test(test_policy_settings),
                 cmocka_unit_test(test_exit_codes),
                 cmocka_unit_test(test_json),
+                cmocka_unit_test(test_json_format),
                 cmocka_unit_test(test_format_pages),
         };
 

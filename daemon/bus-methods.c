@@ -7,18 +7,22 @@
 #include "bus-methods.h"
 #include "config.h"
 #include "kvm-reclaim.h"
+#include "kvm-reclaim-bus.h"
 #include "log.h"
 #include "manager.h"
 #include "util.h"
+#include "vm-identity.h"
 
-#define ERR_INVALID_ARGS  "org.freedesktop.DBus.Error.InvalidArgs"
-#define ERR_ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
+#define ERR_INVALID_ARGS  KVM_RECLAIM_BUS_ERROR_INVALID_ARGS
+#define ERR_ACCESS_DENIED KVM_RECLAIM_BUS_ERROR_ACCESS_DENIED
+#define ERR_NOT_SUPPORTED KVM_RECLAIM_BUS_ERROR_NOT_SUPPORTED
+#define ERR_FAILED        KVM_RECLAIM_BUS_ERROR_FAILED
 
 /* Counts a read may show; a status loop then costs one recount a second. */
 #define READ_MAX_AGE_USEC (1 * USEC_PER_SEC)
 
 /* Mutating calls are for root only; the caller's euid decides. */
-static int check_root(sd_bus_message *msg, sd_bus_error *error) {
+int bus_check_root(sd_bus_message *msg, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         uid_t uid;
         int r;
@@ -37,23 +41,9 @@ static int check_root(sd_bus_message *msg, sd_bus_error *error) {
         return 0;
 }
 
-static int append_policy(sd_bus_message *reply, const Manager *m, const Policy *p) {
-        bool runtime = p->source && cgroup_path_startswith(p->source, m->conf_dirs[1]);
-
-        return sd_bus_message_append(reply, "a{sv}", 9,
-                                     "Cgroup", "s", p->cgroup,
-                                     "Weight", "u", p->weight,
-                                     "MinPages", "t", p->min_pages,
-                                     "MaxPages", "t", p->max_pages,
-                                     "Protect", "b", p->protect,
-                                     "Action", "s", reclaim_action_to_string(p->action),
-                                     "PressureThreshold", "t", p->pressure_threshold_usec,
-                                     "Source", "s", p->source ?: "builtin",
-                                     "Runtime", "b", runtime);
-}
-
-static int append_vm(sd_bus_message *reply, const Manager *m, const Vm *v) {
+int bus_append_vm(sd_bus_message *reply, const Manager *m, const Vm *v) {
         char pidname[16];
+        Policy buf;
         int r;
 
         snprintf(pidname, sizeof(pidname), "%d", (int) v->pid);
@@ -65,7 +55,7 @@ static int append_vm(sd_bus_message *reply, const Manager *m, const Vm *v) {
                                   v->reclaimed_shadow_pages);
         if (r < 0)
                 return r;
-        r = append_policy(reply, m, manager_policy_for(m, v->cgroup));
+        r = bus_append_policy(reply, m, manager_policy_for_vm(m, v, &buf));
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);
@@ -76,7 +66,7 @@ int bus_method_list_vms(sd_bus_message *msg, void *userdata, sd_bus_error *error
         Manager *m = userdata;
         int r;
 
-        (void) manager_refresh_if_stale(m, READ_MAX_AGE_USEC);
+        (void) manager_recount_if_stale(m, READ_MAX_AGE_USEC);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
@@ -84,7 +74,7 @@ int bus_method_list_vms(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
         for (size_t i = 0; i < m->vms.n; i++) {
-                r = append_vm(reply, m, m->vms.vms[i]);
+                r = bus_append_vm(reply, m, m->vms.vms[i]);
                 if (r < 0)
                         return r;
         }
@@ -104,259 +94,19 @@ int bus_method_get_vm(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         r = sd_bus_message_read(msg, "s", &id);
         if (r < 0)
                 return r;
-        (void) manager_refresh_if_stale(m, READ_MAX_AGE_USEC);
-        v = vm_table_find(&m->vms, id);
-        if (!v)
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM with id '%s'", id);
+        (void) manager_recount_if_stale(m, READ_MAX_AGE_USEC);
+        r = vm_table_lookup(&m->vms, id, &v);
+        if (r == -ENOTUNIQ)
+                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "Several VMs are named '%s'; give the VM id", id);
+        if (r < 0)
+                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM with id or name '%s'", id);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = append_vm(reply, m, v);
+        r = bus_append_vm(reply, m, v);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
-}
-
-int bus_method_list_policies(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
-        const Config *c = m->config;
-        int r;
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(sa{sv})");
-        if (r < 0)
-                return r;
-        /* The built-in default shows where no root policy is configured. */
-        for (size_t i = config_find_policy(c, "/") ? 1 : 0; i <= c->n_policies; i++) {
-                const Policy *p = i == 0 ? policy_builtin_default() : &c->policies[i - 1];
-                r = sd_bus_message_open_container(reply, 'r', "sa{sv}");
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "s", p->cgroup);
-                if (r >= 0)
-                        r = append_policy(reply, m, p);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
-}
-
-static int read_cgroup_arg(sd_bus_message *msg, const char **ret, sd_bus_error *error) {
-        int r = sd_bus_message_read(msg, "s", ret);
-
-        if (r < 0)
-                return r;
-        if (!cgroup_path_is_valid(*ret))
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS,
-                                         "'%s' is not an absolute cgroup path without '.', '..' or '//'", *ret);
-        return 0;
-}
-
-int bus_method_get_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
-        const char *cgroup;
-        int r;
-
-        r = read_cgroup_arg(msg, &cgroup, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = append_policy(reply, m, manager_policy_for(m, cgroup));
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
-}
-
-/* Reads one a{sv} entry's value as the config-file spelling of that key,
- * so D-Bus and files share one set of checks (policy_set_key). */
-static int read_setting(sd_bus_message *msg, const char *key, char *buf, size_t size, sd_bus_error *error) {
-        static const struct { const char *key; char type; } keys[] = {
-                { "Weight", 'u' }, { "MinPages", 't' }, { "MaxPages", 't' },
-                { "Protect", 'b' }, { "Action", 's' }, { "PressureThreshold", 't' },
-        };
-        char type = 0, sig[2];
-        int r;
-
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                if (strcmp(keys[i].key, key) == 0)
-                        type = keys[i].type;
-        if (!type)
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS,
-                                         "Unknown policy key '%s' (allowed: Weight, MinPages, MaxPages, Protect, "
-                                         "Action, PressureThreshold)", key);
-        sig[0] = type;
-        sig[1] = 0;
-        r = sd_bus_message_enter_container(msg, 'v', sig);
-        if (r < 0)
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "%s must be of type '%s'", key, sig);
-        switch (type) {
-        case 'u': {
-                uint32_t u;
-                r = sd_bus_message_read_basic(msg, 'u', &u);
-                snprintf(buf, size, "%u", u);
-                break;
-        }
-        case 't': {
-                uint64_t t;
-                r = sd_bus_message_read_basic(msg, 't', &t);
-                snprintf(buf, size, "%llu", (unsigned long long) t);
-                break;
-        }
-        case 'b': {
-                int b;
-                r = sd_bus_message_read_basic(msg, 'b', &b);
-                snprintf(buf, size, "%s", yes_no(b));
-                break;
-        }
-        default: {
-                const char *s;
-                r = sd_bus_message_read_basic(msg, 's', &s);
-                snprintf(buf, size, "%s", r >= 0 ? s : "");
-                break;
-        }
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(msg);
-}
-
-int bus_method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        const char *cgroup;
-        _cleanup_free_ char *err = NULL;
-        DropinKeys keys = {};
-        Policy scratch;
-        int runtime, r;
-
-        r = check_root(msg, error);
-        if (r < 0)
-                return r;
-        r = read_cgroup_arg(msg, &cgroup, error);
-        if (r < 0)
-                return r;
-        /* Each value is checked on a scratch policy for a clear message
-         * now; the reload in manager_set_policy() checks the whole. */
-        r = policy_copy(&scratch, manager_policy_for(m, cgroup));
-        if (r < 0)
-                return r;
-
-        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                const char *key;
-                char value[64];
-
-                r = sd_bus_message_read(msg, "s", &key);
-                if (r >= 0)
-                        r = read_setting(msg, key, value, sizeof(value), error);
-                if (r >= 0 && policy_set_key(&scratch, key, value, &err) < 0)
-                        r = sd_bus_error_setf(error, ERR_INVALID_ARGS, "%s", err);
-                if (r >= 0)
-                        r = dropin_keys_set(&keys, key, value);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(msg);
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(msg);
-        if (r >= 0)
-                r = sd_bus_message_read(msg, "b", &runtime);
-        if (r >= 0 && keys.n == 0)
-                r = sd_bus_error_setf(error, ERR_INVALID_ARGS, "No policy keys given");
-        if (r >= 0) {
-                r = manager_set_policy(m, cgroup, &keys, runtime, &err);
-                if (r == -EINVAL)
-                        r = sd_bus_error_setf(error, ERR_INVALID_ARGS, "%s", err ?: "invalid policy");
-                else if (r < 0)
-                        r = sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "%s", err ?: strerror(-r));
-        }
-        policy_done(&scratch);
-        dropin_keys_done(&keys);
-        if (r < 0)
-                return r;
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-int bus_method_remove_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_free_ char *err = NULL;
-        const char *cgroup;
-        int runtime, r;
-
-        r = check_root(msg, error);
-        if (r < 0)
-                return r;
-        r = read_cgroup_arg(msg, &cgroup, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "b", &runtime);
-        if (r < 0)
-                return r;
-        r = manager_remove_policy(m, cgroup, runtime, &err);
-        if (r == -ENOENT || r == -EINVAL)
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "%s", err ?: "no such policy");
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "%s", err ?: strerror(-r));
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-int bus_method_reclaim(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        const char *target, *action_str, *vm_id = NULL, *scope = NULL;
-        uint64_t pages, caches = 0, zapped = 0;
-        ReclaimAction action;
-        int r;
-
-        r = check_root(msg, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "sts", &target, &pages, &action_str);
-        if (r < 0)
-                return r;
-        if (reclaim_action_from_string(action_str, &action) < 0)
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "Action '%s' is not one of caches, zap, caches+zap",
-                                         action_str);
-        if ((action & RECLAIM_ZAP) && (pages == 0 || pages > KVM_RECLAIM_ZAP_MAX))
-                return sd_bus_error_setf(error, ERR_INVALID_ARGS, "pages=%llu is out of range 1..%u for action %s",
-                                         (unsigned long long) pages, KVM_RECLAIM_ZAP_MAX, action_str);
-        if (action == RECLAIM_CACHES)
-                pages = UINT64_MAX; /* "caches" frees what is there */
-
-        (void) manager_refresh(m);
-        if (target[0] == '/') {
-                /* "/" is the whole host, VMs of unknown cgroup included. */
-                bool host = strcmp(target, "/") == 0, any = host && m->vms.n > 0;
-                if (!cgroup_path_is_valid(target))
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "'%s' is not a valid cgroup path", target);
-                for (size_t i = 0; i < m->vms.n && !any; i++)
-                        any = cgroup_path_startswith(m->vms.vms[i]->cgroup, target);
-                if (!any)
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM in cgroup '%s'", target);
-                scope = host ? NULL : target;
-        } else {
-                Vm *v = vm_table_find(&m->vms, target);
-                if (!v)
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "No VM with id '%s'", target);
-                if (manager_policy_for(m, v->cgroup)->protect)
-                        return sd_bus_error_setf(error, ERR_INVALID_ARGS, "VM %s is protected by the policy for %s",
-                                                 target, manager_policy_for(m, v->cgroup)->cgroup);
-                vm_id = target;
-        }
-        if (!m->kernel_interface)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED, "Monitor-only mode: %s",
-                                         manager_mode_reason(m));
-        r = manager_reclaim(m, vm_id, scope, pages, action, "manual", &caches, &zapped);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Reclaim failed: %s", strerror(-r));
-        return sd_bus_reply_method_return(msg, "tt", caches, zapped);
 }
 
 int bus_method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -364,13 +114,15 @@ int bus_method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         _cleanup_free_ char *err = NULL;
         int r;
 
-        r = check_root(msg, error);
+        r = bus_check_root(msg, error);
         if (r < 0)
                 return r;
         r = manager_reload(m, &err);
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Reload failed, old configuration kept: %s",
+        if (r < 0) {
+                manager_log_reload_failure(err ?: strerror(-r));
+                return sd_bus_error_setf(error, ERR_FAILED, "old configuration kept: %s",
                                          err ?: strerror(-r));
+        }
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -391,6 +143,7 @@ DEFINE_GETTER(bus_property_get_shadow_pages, "t", manager_total_shadow(m))
 DEFINE_GETTER(bus_property_get_cache_pages, "t", manager_total_cache(m))
 DEFINE_GETTER(bus_property_get_reclaimed_cache, "t", m->reclaimed_cache_pages)
 DEFINE_GETTER(bus_property_get_reclaimed_shadow, "t", m->reclaimed_shadow_pages)
+DEFINE_GETTER(bus_property_get_dry_run, "b", (int) m->dry_run)
 
 int bus_property_get_last_event(sd_bus *bus, const char *path, const char *iface, const char *prop,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {

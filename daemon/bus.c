@@ -176,7 +176,7 @@ int bus_introspect(FILE *f) {
         if (r >= 0)
                 r = sd_bus_start(client);
         if (r >= 0)
-                r = sd_bus_call_method_async(client, NULL, "org.kvmreclaim1", KVM_RECLAIM_BUS_PATH,
+                r = sd_bus_call_method_async(client, NULL, KVM_RECLAIM_BUS_NAME, KVM_RECLAIM_BUS_PATH,
                                              "org.freedesktop.DBus.Introspectable", "Introspect", on_introspect_reply,
                                              &xml, NULL);
         for (int i = 0; r >= 0 && !xml && i < 1000; i++) {

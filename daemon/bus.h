@@ -4,11 +4,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kvm-reclaim-bus.h"
 #include "manager.h"
-
-#define KVM_RECLAIM_BUS_NAME  "org.kvmreclaim1"
-#define KVM_RECLAIM_BUS_PATH  "/org/kvmreclaim1"
-#define KVM_RECLAIM_BUS_IFACE "org.kvmreclaim1.Manager"
 
 /* Connects and registers the object; the name is requested by bus_start()
  * once the daemon is ready to answer. */

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "discovery.h"
 #include "kvmfs.h"
@@ -18,8 +22,12 @@ struct Discovery {
         DiscoveryCallbacks cb;
         void *userdata;
         sd_event_source *dir_watch;      /* inotify on kvm_dir */
+        dev_t watched_dev;               /* ...and which directory that was */
+        ino_t watched_ino;
         sd_event_source *parent_watch;   /* inotify on its parent while kvm_dir is missing */
         sd_event_source *rescan_timer;   /* only when nothing can be watched */
+        sd_event_source *mount_watch;    /* POLLPRI on /proc/self/mountinfo */
+        int mountinfo_fd;
 };
 
 void strv_free_n(char **l, size_t n) {
@@ -121,7 +129,13 @@ static int arm(Discovery *d) {
                                          IN_MOVE_SELF | IN_ONLYDIR,
                                          on_dir_event, d);
                 if (r >= 0) {
+                        struct stat st;
+
                         (void) sd_event_source_set_description(d->dir_watch, "kvm-dir-inotify");
+                        if (stat(d->kvm_dir, &st) >= 0) {
+                                d->watched_dev = st.st_dev;
+                                d->watched_ino = st.st_ino;
+                        }
                         d->parent_watch = sd_event_source_disable_unref(d->parent_watch);
                         d->rescan_timer = sd_event_source_disable_unref(d->rescan_timer);
                         /* Anything created before the watch existed. */
@@ -155,6 +169,42 @@ static int arm(Discovery *d) {
         return 0;
 }
 
+/* A file system mounted on the kvm directory (debugfs mounted after the
+ * start, or again after an unmount) or on its parent makes no inotify
+ * event in the directory under it, which is what was watched: the mount
+ * table tells instead.  When the path names another directory than the
+ * one watched, watch that one and list it again. */
+static int on_mount_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Discovery *d = userdata;
+        struct stat st;
+        bool exists = stat(d->kvm_dir, &st) >= 0;
+
+        if (d->dir_watch && exists && st.st_dev == d->watched_dev && st.st_ino == d->watched_ino)
+                return 0;
+        if (!d->dir_watch && !exists)
+                return 0;
+        log_notice("%s is %s now (a file system was mounted or unmounted there), following it",
+                   d->kvm_dir, exists ? "another directory" : "gone");
+        d->dir_watch = sd_event_source_disable_unref(d->dir_watch);
+        (void) arm(d);
+        if (!d->dir_watch)
+                (void) discovery_rescan(d); /* gone: report an empty set */
+        return 0;
+}
+
+static int watch_mounts(Discovery *d) {
+        int r;
+
+        d->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        if (d->mountinfo_fd < 0)
+                return log_debug_errno(errno, "Cannot follow mounts: %m");
+        r = sd_event_add_io(d->event, &d->mount_watch, d->mountinfo_fd, EPOLLPRI, on_mount_event, d);
+        if (r < 0)
+                return log_debug_errno(r, "Cannot follow mounts: %m");
+        (void) sd_event_source_set_description(d->mount_watch, "mountinfo");
+        return 0;
+}
+
 int discovery_rescan(Discovery *d) {
         char **ids = NULL;
         size_t n = 0;
@@ -169,13 +219,17 @@ int discovery_rescan(Discovery *d) {
         return 0;
 }
 
+const char *discovery_dir(const Discovery *d) {
+        return d ? d->kvm_dir : NULL;
+}
+
 bool discovery_watching(const Discovery *d) {
         return d && d->dir_watch;
 }
 
 int discovery_new(sd_event *e, const char *kvm_dir, const DiscoveryCallbacks *cb, void *userdata,
                   Discovery **ret) {
-        Discovery *d;
+        _cleanup_(discovery_freep) Discovery *d = NULL;
         char *slash;
         int r;
 
@@ -185,26 +239,26 @@ int discovery_new(sd_event *e, const char *kvm_dir, const DiscoveryCallbacks *cb
         d->event = sd_event_ref(e);
         d->cb = *cb;
         d->userdata = userdata;
+        d->mountinfo_fd = -EBADF;
         d->kvm_dir = strdup(kvm_dir);
         d->parent_dir = strdup(kvm_dir);
-        if (!d->kvm_dir || !d->parent_dir) {
-                discovery_free(d);
+        if (!d->kvm_dir || !d->parent_dir)
                 return -ENOMEM;
-        }
         slash = strrchr(d->parent_dir, '/');
         if (slash && slash != d->parent_dir)
                 *slash = 0;
         else
                 strcpy(d->parent_dir, "/");
 
+        /* Not fatal: without it a mount over the directory is seen only
+         * once the directory itself goes or comes. */
+        (void) watch_mounts(d);
         r = arm(d);
-        if (r < 0) {
-                discovery_free(d);
+        if (r < 0)
                 return r;
-        }
         if (!d->dir_watch)
                 (void) discovery_rescan(d); /* report "no VMs" once */
-        *ret = d;
+        *ret = TAKE_PTR(d);
         return 0;
 }
 
@@ -214,6 +268,9 @@ Discovery *discovery_free(Discovery *d) {
         sd_event_source_disable_unref(d->dir_watch);
         sd_event_source_disable_unref(d->parent_watch);
         sd_event_source_disable_unref(d->rescan_timer);
+        sd_event_source_disable_unref(d->mount_watch);
+        if (d->mountinfo_fd >= 0)
+                close(d->mountinfo_fd);
         sd_event_unref(d->event);
         free(d->kvm_dir);
         free(d->parent_dir);

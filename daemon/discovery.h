@@ -2,12 +2,15 @@
 #pragma once
 
 /* Follows VM directories in <debugfs>/kvm: a scan at start, inotify for
- * creation and removal, a full rescan when inotify overflows, and a slow
- * rescan timer only while the directory itself cannot be watched. */
+ * creation and removal, a full rescan when inotify overflows, the mount
+ * table for a file system mounted or unmounted over the directory, and a
+ * slow rescan timer only while the directory itself cannot be watched. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <systemd/sd-event.h>
+
+#include "util.h"
 
 typedef struct Discovery Discovery;
 
@@ -21,10 +24,13 @@ typedef struct DiscoveryCallbacks {
 int discovery_new(sd_event *e, const char *kvm_dir, const DiscoveryCallbacks *cb, void *userdata,
                   Discovery **ret);
 Discovery *discovery_free(Discovery *d);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Discovery *, discovery_free);
 /* Lists the directory now and reports it through rescanned(). */
 int discovery_rescan(Discovery *d);
 /* Whether the kvm directory exists and is being watched. */
 bool discovery_watching(const Discovery *d);
+/* The kvm directory followed. */
+const char *discovery_dir(const Discovery *d);
 
 /* Lists VM dir names in 'kvm_dir' (pure listing, for tests and rescans). */
 int discovery_list(const char *kvm_dir, char ***ret, size_t *ret_n);

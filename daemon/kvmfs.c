@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +19,7 @@ int kvmfs_parse_vm_dirname(const char *name, pid_t *ret_pid, int *ret_fd) {
                 return -EINVAL;
         memcpy(pidbuf, name, (size_t) (dash - name));
         pidbuf[dash - name] = 0;
-        if (parse_u64(pidbuf, &pid) < 0 || parse_u64(dash + 1, &fd) < 0 || strchr(dash + 1, '\n'))
+        if (strchr(name, '\n') || parse_u64(pidbuf, &pid) < 0 || parse_u64(dash + 1, &fd) < 0)
                 return -EINVAL;
         if (pid == 0 || pid > INT32_MAX || fd > INT32_MAX)
                 return -EINVAL;
@@ -47,12 +48,18 @@ int kvmfs_read_counter(const char *kvm_dir, const char *vm, const char *file, ui
         return 0;
 }
 
-bool kvmfs_has_reclaim(const char *kvm_dir, const char *vm) {
+int kvmfs_probe_reclaim(const char *kvm_dir, const char *vm) {
+        _cleanup_close_ int fd = -EBADF;
         char path[4096];
+        int r;
 
-        if (vm_path(path, sizeof(path), kvm_dir, vm, KVM_RECLAIM_FILE_RECLAIM) < 0)
-                return false;
-        return access(path, W_OK) == 0;
+        r = vm_path(path, sizeof(path), kvm_dir, vm, KVM_RECLAIM_FILE_RECLAIM);
+        if (r < 0)
+                return r;
+        /* Lockdown refuses at open, a read-only mount too; a command only
+         * acts on write, so an open without one changes nothing. */
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        return fd < 0 ? -errno : 0;
 }
 
 int kvmfs_parse_result(const char *text, KvmReclaimResult *ret) {

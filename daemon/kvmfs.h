@@ -22,8 +22,10 @@ int kvmfs_parse_vm_dirname(const char *name, pid_t *ret_pid, int *ret_fd);
  * garbage. */
 int kvmfs_read_counter(const char *kvm_dir, const char *vm, const char *file, uint64_t *ret);
 
-/* Whether the VM dir has the mmu_reclaim trigger (patched kernel). */
-bool kvmfs_has_reclaim(const char *kvm_dir, const char *vm);
+/* Whether the VM's mmu_reclaim trigger can be written: opens it for
+ * writing and closes it without a command.  0; -ENOENT without the series;
+ * -EROFS on a read-only mount; -EPERM under kernel lockdown; -EACCES. */
+int kvmfs_probe_reclaim(const char *kvm_dir, const char *vm);
 
 int kvmfs_parse_result(const char *text, KvmReclaimResult *ret);
 

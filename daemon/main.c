@@ -7,7 +7,11 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics.h"
 #include "util.h"
+
+/* sysexits.h's EX_CONFIG, as systemd's exit status "CONFIG". */
+#define EXIT_CONFIG 78
 
 static const char *arg_config = KVM_RECLAIMD_CONF_FILE;
 static const char *arg_conf_dir = KVM_RECLAIMD_CONF_DIR;
@@ -15,8 +19,11 @@ static const char *arg_runtime_conf_dir = KVM_RECLAIMD_RUN_CONF_DIR;
 static const char *arg_proc_root = "/proc";
 static const char *arg_debugfs_dir = NULL;
 static const char *arg_bus_address = NULL;
+static const char *arg_shrinker_param = NULL;
+static const char *arg_state_dir = NULL;
 static BusMode arg_bus_mode = BUS_SYSTEM;
 static bool arg_check_config = false;
+static bool arg_dry_run = false;
 
 static void help(void) {
         printf("kvm-reclaimd [OPTIONS...]\n\n"
@@ -27,15 +34,19 @@ static void help(void) {
                "     --conf-dir=DIR         Persistent drop-in directory (default %s)\n"
                "     --runtime-conf-dir=DIR Runtime drop-in directory (default %s)\n"
                "     --check-config         Validate the configuration, print the effective policies, exit\n"
+               "     --dry-run              Plan and log every round, write nothing to the kernel\n"
                "     --debugfs-dir=DIR      KVM debugfs directory (overrides DebugfsDir=)\n"
                "     --proc-root=DIR        Where /proc is (tests)\n"
+               "     --shrinker-param=FILE  Where kvm.mmu_shrinker is (tests)\n"
+               "     --state-dir=DIR        Where state that outlives a crash goes (default %s)\n"
                "     --system               Serve on the system bus (default)\n"
                "     --user                 Serve on the user bus\n"
                "     --bus-address=ADDR     Serve on the bus at ADDR\n"
                "     --no-bus               Serve no D-Bus API\n"
                "     --bus-introspect       Print the D-Bus introspection XML and exit\n"
+               "     --list-metrics         Print the table of metric families and exit\n"
                "     --log-level=LEVEL      err, warning, notice, info or debug\n",
-               KVM_RECLAIMD_CONF_FILE, KVM_RECLAIMD_CONF_DIR, KVM_RECLAIMD_RUN_CONF_DIR);
+               KVM_RECLAIMD_CONF_FILE, KVM_RECLAIMD_CONF_DIR, KVM_RECLAIMD_RUN_CONF_DIR, KVM_RECLAIMD_STATE_DIR);
 }
 
 /* Returns 0 to go on, 1 to exit successfully, negative on error. */
@@ -43,7 +54,8 @@ static int parse_argv(int argc, char *argv[]) {
         enum {
                 ARG_VERSION = 0x100, ARG_CONFIG, ARG_CONF_DIR, ARG_RUNTIME_CONF_DIR, ARG_CHECK_CONFIG,
                 ARG_DEBUGFS_DIR, ARG_PROC_ROOT, ARG_SYSTEM, ARG_USER, ARG_BUS_ADDRESS, ARG_NO_BUS,
-                ARG_BUS_INTROSPECT, ARG_LOG_LEVEL,
+                ARG_BUS_INTROSPECT, ARG_LOG_LEVEL, ARG_DRY_RUN, ARG_SHRINKER_PARAM, ARG_STATE_DIR,
+                ARG_LIST_METRICS,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -59,7 +71,11 @@ static int parse_argv(int argc, char *argv[]) {
                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
                 { "no-bus", no_argument, NULL, ARG_NO_BUS },
                 { "bus-introspect", no_argument, NULL, ARG_BUS_INTROSPECT },
+                { "list-metrics", no_argument, NULL, ARG_LIST_METRICS },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+                { "shrinker-param", required_argument, NULL, ARG_SHRINKER_PARAM },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 {}
         };
         int c, r;
@@ -108,6 +124,18 @@ static int parse_argv(int argc, char *argv[]) {
                         if (r < 0)
                                 return log_error_errno(r, "Cannot introspect: %m");
                         return 1;
+                case ARG_LIST_METRICS:
+                        metrics_list_families(stdout);
+                        return 1;
+                case ARG_DRY_RUN:
+                        arg_dry_run = true;
+                        break;
+                case ARG_SHRINKER_PARAM:
+                        arg_shrinker_param = optarg;
+                        break;
+                case ARG_STATE_DIR:
+                        arg_state_dir = optarg;
+                        break;
                 case ARG_LOG_LEVEL:
                         r = log_parse_level(optarg);
                         if (r < 0)
@@ -124,16 +152,8 @@ static int parse_argv(int argc, char *argv[]) {
 
 static int check_config(void) {
         char *const dirs[] = { (char *) arg_conf_dir, (char *) arg_runtime_conf_dir, NULL };
-        _cleanup_free_ char *err = NULL;
-        Config *c = NULL;
-        int r;
 
-        r = config_load(arg_config, dirs, &c, &err);
-        if (r < 0)
-                return log_error_errno(r, "%s", err ?: "cannot load configuration");
-        config_dump(c, stdout);
-        config_free(c);
-        return 0;
+        return config_check(arg_config, dirs, stdout);
 }
 
 int main(int argc, char *argv[]) {
@@ -160,12 +180,17 @@ int main(int argc, char *argv[]) {
                                 .runtime_conf_dir = arg_runtime_conf_dir,
                                 .proc_root = arg_proc_root,
                                 .debugfs_dir = arg_debugfs_dir,
+                                .shrinker_param = arg_shrinker_param,
+                                .state_dir = arg_state_dir,
+                                .dry_run = arg_dry_run,
                                 .bus_mode = arg_bus_mode,
                                 .bus_address = arg_bus_address,
                         },
                         &m);
         if (r < 0)
-                return EXIT_FAILURE;
+                /* A bad configuration stays bad on every restart: 78 tells
+                 * systemd not to retry (RestartPreventExitStatus=). */
+                return r == -EINVAL ? EXIT_CONFIG : EXIT_FAILURE;
         r = manager_start(m);
         if (r < 0)
                 return EXIT_FAILURE;

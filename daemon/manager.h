@@ -9,6 +9,8 @@
 #include "conf.h"
 #include "discovery.h"
 #include "pressure.h"
+#include "reclaim.h"
+#include "util.h"
 #include "vm.h"
 
 typedef enum BusMode {
@@ -24,9 +26,23 @@ typedef struct ManagerOptions {
         const char *runtime_conf_dir;    /* runtime drop-ins (SetPolicy runtime=true) */
         const char *proc_root;           /* "/proc" */
         const char *debugfs_dir;         /* overrides DebugfsDir= when set */
+        const char *shrinker_param;      /* KVM_RECLAIM_SHRINKER_PARAM, or a test's file */
+        const char *state_dir;           /* KVM_RECLAIMD_STATE_DIR: state that outlives a crash */
+        bool dry_run;                    /* plan and log every round, write nothing to the kernel */
         BusMode bus_mode;
         const char *bus_address;
 } ManagerOptions;
+
+/* A PSI trigger: the host's, or one per policy with PressureThreshold=. */
+typedef struct Trigger {
+        char *scope;                     /* "host" or the policy's cgroup */
+        char *path;                      /* the pressure file */
+        uint64_t threshold_usec;         /* as configured, before any 2 s fallback */
+        uint64_t window_usec;
+        PressureWatch *watch;
+        uint64_t armed_realtime_usec;    /* when armed: a kept trigger keeps its baseline */
+        uint64_t events;                 /* times it fired */
+} Trigger;
 
 typedef struct Manager {
         sd_event *event;
@@ -38,6 +54,9 @@ typedef struct Manager {
         char *conf_dirs[3];              /* persistent, runtime, NULL */
         char *proc_root;
         char *debugfs_override;
+        char *shrinker_param;
+        char *state_dir;
+        bool dry_run;
         Config *config;
         char *kvm_dir;                   /* in force: override or DebugfsDir= */
         char *cgroup_root;               /* cgroup2 mount in use */
@@ -46,17 +65,20 @@ typedef struct Manager {
         VmTable vms;
         Discovery *discovery;
 
-        /* PSI triggers: one for the host, one per policy cgroup with
-         * PressureThreshold=, in config order. */
-        PressureWatch *system_watch;
-        PressureWatch **cgroup_watches;
-        size_t n_cgroup_watches;
+        /* PSI triggers (triggers.c): the host's first, then one per policy
+         * with PressureThreshold= whose cgroup exists, by scope. */
+        Trigger *triggers;
+        size_t n_triggers;
         bool window_fallback_logged;
 
         sd_event_source *refresh_timer;  /* armed only while some MaxPages= exists */
         sd_event_source *settle_timer;   /* re-reads VMs just created */
 
-        bool kernel_interface;           /* mmu_reclaim seen (or the module param) */
+        struct Rounds *rounds;           /* reclaim.c: the round in flight and those waiting */
+        struct Metrics *metrics;         /* metrics.c: counters that outlive a reload, the textfile */
+
+        bool kernel_interface;           /* the series is there: mmu_reclaim files or the module param */
+        int reclaim_refused;             /* <0: mmu_reclaim exists but cannot be written (why) */
         bool mode_logged;
         char *shrinker_saved;            /* mmu_shrinker value to restore at exit */
 
@@ -66,43 +88,70 @@ typedef struct Manager {
         char *last_event_scope;
         double last_event_some_avg10;
         double last_event_full_avg10;
-        uint64_t last_event_latency_usec; /* PSI wakeup to last reclaim write */
+        uint64_t last_event_latency_usec; /* PSI wakeup to the end of its round */
         uint64_t last_refresh_usec;      /* CLOCK_MONOTONIC of the last full recount */
 } Manager;
 
 int manager_new(const ManagerOptions *o, Manager **ret);
 Manager *manager_free(Manager *m);
-static inline void manager_freep(Manager **m) {
-        manager_free(*m);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 /* Discovery, PSI triggers, the bus; then READY=1. */
 int manager_start(Manager *m);
 int manager_run(Manager *m);
 
-/* Re-reads every VM's counters, drops vanished VMs, enforces MaxPages=. */
-int manager_refresh(Manager *m);
+/* Counting never acts: re-reads every VM's counters and drops vanished
+ * VMs, and writes nothing to the kernel.  Reads (ListVMs, GetVM, open to
+ * every user) call only this. */
+int manager_recount(Manager *m);
 /* The same, unless the counts are younger than 'max_age_usec': D-Bus reads
  * on a host with thousands of VMs must not recount on every call. */
-int manager_refresh_if_stale(Manager *m, uint64_t max_age_usec);
+int manager_recount_if_stale(Manager *m, uint64_t max_age_usec);
+/* One VM; -ENOENT when it is gone (the caller drops it). */
+int manager_recount_vm(Manager *m, Vm *v);
+/* Enforcing acts: queues a MaxPages= round over every VM above its cap.
+ * Called only by the cap timer, a reload and privileged D-Bus calls. */
+int manager_enforce_caps(Manager *m);
+/* A write to v's mmu_reclaim failed with 'error': a refusal (read-only,
+ * lockdown) takes it out of the rounds until a probe says otherwise. */
+void manager_note_reclaim_error(Manager *m, Vm *v, int error);
 
-/* Reclaim: 'vm_id' (one VM) or 'scope' (cgroup subtree, NULL = host).
- * 'action' 0 means each VM's own policy Action=.  Protect= and MinPages=
- * always hold.  Totals of what was freed are returned. */
-int manager_reclaim(Manager *m, const char *vm_id, const char *scope, uint64_t goal, ReclaimAction action,
-                    const char *reason, uint64_t *ret_caches, uint64_t *ret_zapped);
+/* Arms what the configuration asks for and disarms what it no longer
+ * does: PSI triggers (kept as they are when their settings did not
+ * change, baseline and all), the MaxPages= timer, discovery of the kvm
+ * directory.  The one path for start, reload and new cgroups. */
+int manager_sync_sources(Manager *m);
+/* triggers.c: the PSI part of it, and the teardown. */
+int manager_sync_triggers(Manager *m);
+void manager_triggers_free(Manager *m);
 
-/* Re-reads the configuration; on error keeps the old one. */
+void manager_update_status(Manager *m);
+
+/* Re-reads the configuration; on error keeps the old one (the caller
+ * logs it, with manager_log_reload_failure() when an operator asked). */
 int manager_reload(Manager *m, char **ret_error);
+void manager_log_reload_failure(const char *error);
 
 /* Merges 'keys' into this daemon's drop-in for 'cgroup' (persistent or
  * runtime) and reloads; on any error the old drop-in (or none) is put
  * back.  Keys not given keep coming from the other files. */
+/* The drop-in 'keys' would make for 'selector' (merged into the one
+ * SetPolicy wrote before, and checked to read back), its path, and the old
+ * text (NULL when there is none).  Writes nothing. */
+int manager_dropin_text(Manager *m, const char *selector, const DropinKeys *keys, bool runtime, char **ret_path,
+                        char **ret_text, char **ret_old, char **ret_error);
 int manager_set_policy(Manager *m, const char *cgroup, const DropinKeys *keys, bool runtime, char **ret_error);
 int manager_remove_policy(Manager *m, const char *cgroup, bool runtime, char **ret_error);
+/* Removes the temporary files of drop-ins a crash left half written
+ * ("50-dbus-*.conf.tmpXXXXXX"; never read as configuration, but they
+ * would pile up over crashes). */
+void manager_dropin_remove_leftovers(Manager *m);
 /* The drop-in path SetPolicy uses for 'cgroup'. */
 char *manager_dropin_path(const Manager *m, const char *cgroup, bool runtime);
 
 const Policy *manager_policy_for(const Manager *m, const char *cgroup);
+/* A VM's policy: its cgroup's, with the vm:/uuid: policies that select it
+ * laid over (in 'buf' when there are any). */
+const Policy *manager_policy_for_vm(const Manager *m, const Vm *v, Policy *buf);
 const char *manager_mode(const Manager *m);
 const char *manager_mode_reason(const Manager *m);
 uint64_t manager_total_shadow(const Manager *m);

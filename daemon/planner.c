@@ -27,7 +27,8 @@ static uint64_t min_u64(uint64_t a, uint64_t b) {
 typedef struct Candidate {
         size_t vm;
         const PlannerVm *v;
-        uint64_t avail;         /* pages above the floor, within zap_max */
+        uint64_t room;          /* pages above the floor */
+        uint64_t avail;         /* room, within zap_max */
         uint64_t take;          /* pages this plan zaps */
         uint64_t key;           /* what shares are proportional to */
         uint64_t frac;          /* remainder of the last division, for rounding */
@@ -100,70 +101,38 @@ static uint64_t distribute(Candidate *c, size_t n, uint64_t amount) {
 /* Turns per-VM decisions into steps, in VM id order. */
 static int plan_build(Plan *p, const PlannerVm *vms, size_t n, const bool *caches, const uint64_t *zap);
 
-static const PlannerVm *plan_vms_for_sort;
-static int step_by_id(const void *a, const void *b) {
-        return strcmp(plan_vms_for_sort[((const PlanStep *) a)->vm].id,
-                      plan_vms_for_sort[((const PlanStep *) b)->vm].id);
+static int step_by_id(const void *a, const void *b, void *userdata) {
+        const PlannerVm *vms = userdata;
+
+        return strcmp(vms[((const PlanStep *) a)->vm].id, vms[((const PlanStep *) b)->vm].id);
 }
 
+/* qsort_r (glibc) carries the input along, so the planner keeps no state
+ * between calls and may run in any thread. */
 static void plan_sort(Plan *p, const PlannerVm *vms) {
-        /* qsort has no context argument in C11; the planner is not reentrant
-         * across threads, which the single-threaded daemon never needs. */
-        plan_vms_for_sort = vms;
         if (p->n_steps > 1)
-                qsort(p->steps, p->n_steps, sizeof(PlanStep), step_by_id);
-        plan_vms_for_sort = NULL;
+                qsort_r(p->steps, p->n_steps, sizeof(PlanStep), step_by_id, (void *) vms);
 }
 
-/* 'total_shadow' and 'total_weight' cover every unprotected VM in the
- * scope, also those that cannot give (at their floor, or caches-only):
- * they still hold their part of what the scope keeps. */
-static int plan_zap(Candidate *c, size_t n, uint64_t goal, uint64_t total_shadow, uint64_t total_weight) {
-        uint64_t total_avail = 0, excess_sum = 0;
+/* The share rule: each VM gives in proportion to what it holds above its
+ * floor, divided by its weight.  Page-table memory grows with the guest, so
+ * equal absolute shares would punish large guests; with equal weights and
+ * no floors every VM gives the same fraction of what it holds. */
+static void plan_zap(Candidate *c, size_t n, uint64_t goal) {
+        uint64_t total_avail = 0;
 
         for (size_t i = 0; i < n; i++)
-                total_avail += c[i].avail;
+                total_avail = sat_add_u64(total_avail, c[i].avail);
         if (total_avail <= goal) {
                 for (size_t i = 0; i < n; i++)
                         c[i].take = c[i].avail;
-                return 0;
+                return;
         }
-
-        /* Phase 1: each VM's fair share of the pages the scope keeps is in
-         * proportion to its weight; VMs above it give in proportion to how
-         * far above they are. */
         for (size_t i = 0; i < n; i++) {
-                uint64_t share = (uint64_t) ((u128) total_shadow * c[i].v->policy->weight / total_weight);
-                uint64_t keep = share > c[i].v->policy->min_pages ? share : c[i].v->policy->min_pages;
-
-                c[i].key = c[i].v->shadow_pages > keep ? min_u64(c[i].v->shadow_pages - keep, c[i].avail) : 0;
-                excess_sum += c[i].key;
+                u128 key = (u128) c[i].room * POLICY_WEIGHT_MAX / c[i].v->policy->weight;
+                c[i].key = key > UINT64_MAX ? UINT64_MAX : (uint64_t) key;
         }
-        if (excess_sum >= goal) {
-                /* Room is the excess itself, so no VM goes below its share. */
-                uint64_t *saved = calloc(n, sizeof(uint64_t));
-                if (!saved)
-                        return -ENOMEM;
-                for (size_t i = 0; i < n; i++) {
-                        saved[i] = c[i].avail;
-                        c[i].avail = c[i].key;
-                }
-                (void) distribute(c, n, goal);
-                for (size_t i = 0; i < n; i++)
-                        c[i].avail = saved[i];
-                free(saved);
-                return 0;
-        }
-        for (size_t i = 0; i < n; i++)
-                c[i].take = c[i].key;
-        goal -= excess_sum;
-
-        /* Phase 2: everyone is at or below the fair share; the rest comes
-         * from what each has above its floor, less from heavier VMs. */
-        for (size_t i = 0; i < n; i++)
-                c[i].key = (uint64_t) ((u128) (c[i].avail - c[i].take) * POLICY_WEIGHT_MAX / c[i].v->policy->weight);
         (void) distribute(c, n, goal);
-        return 0;
 }
 
 int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *ret) {
@@ -171,9 +140,7 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
         _cleanup_free_ bool *caches = NULL;
         _cleanup_free_ uint64_t *zap = NULL;
         uint64_t goal = min_u64(req->goal_pages, req->round_cap), cache_pages = 0;
-        uint64_t total_shadow = 0, total_weight = 0;
         size_t nc = 0, nz = 0;
-        int r;
 
         c = calloc(n ? n : 1, sizeof(Candidate));
         caches = calloc(n ? n : 1, sizeof(bool));
@@ -181,11 +148,8 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
         if (!c || !caches || !zap)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                if (!vms[i].policy->protect && vm_in_scope(&vms[i], req->scope)) {
+                if (!vms[i].policy->protect && vm_in_scope(&vms[i], req->scope))
                         c[nc++] = (Candidate) { .vm = i, .v = &vms[i] };
-                        total_shadow += vms[i].shadow_pages;
-                        total_weight += vms[i].policy->weight;
-                }
 
         /* Caches first: free pages nobody uses before zapping any in use. */
         qsort(c, nc, sizeof(*c), candidate_by_cache_desc);
@@ -193,7 +157,7 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
                 if (!(c[i].v->policy->action & RECLAIM_CACHES) || c[i].v->cache_pages == 0)
                         continue;
                 caches[c[i].vm] = true;
-                cache_pages += c[i].v->cache_pages;
+                cache_pages = sat_add_u64(cache_pages, c[i].v->cache_pages);
         }
         goal = goal > cache_pages ? goal - cache_pages : 0;
 
@@ -203,15 +167,14 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
                 if (!(v->policy->action & RECLAIM_ZAP) || v->shadow_pages <= v->policy->min_pages)
                         continue;
                 c[nz] = c[i];
-                c[nz].avail = min_u64(v->shadow_pages - v->policy->min_pages, req->zap_max);
+                c[nz].room = v->shadow_pages - v->policy->min_pages;
+                c[nz].avail = min_u64(c[nz].room, req->zap_max);
                 c[nz].take = 0;
                 nz++;
         }
         qsort(c, nz, sizeof(*c), candidate_by_id);
         if (goal > 0 && nz > 0) {
-                r = plan_zap(c, nz, goal, total_shadow, total_weight);
-                if (r < 0)
-                        return r;
+                plan_zap(c, nz, goal);
                 for (size_t i = 0; i < nz; i++)
                         zap[c[i].vm] = c[i].take;
         }
@@ -249,7 +212,7 @@ static int plan_build(Plan *p, const PlannerVm *vms, size_t n, const bool *cache
                 if (!c && zap[i] == 0)
                         continue;
                 plan.steps[plan.n_steps++] = (PlanStep) { .vm = i, .caches = c, .zap = zap[i] };
-                plan.cache_pages += c ? vms[i].cache_pages : 0;
+                plan.cache_pages = sat_add_u64(plan.cache_pages, c ? vms[i].cache_pages : 0);
                 plan.zap_pages += zap[i];
         }
         plan_sort(&plan, vms);

@@ -39,9 +39,9 @@ typedef struct Plan {
         uint64_t zap_pages;             /* asked for by "zap" */
 } Plan;
 
-/* Caches first across the scope, then zap in proportion to each VM's
- * excess over its weighted fair share of what the scope keeps; never below
- * MinPages=, never a Protect=yes VM, at most round_cap pages. */
+/* Caches first across the scope, then zap: each VM gives in proportion to
+ * what it holds above its floor (MinPages=), divided by its weight; never
+ * below the floor, never a Protect=yes VM, at most round_cap pages. */
 int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *ret);
 
 /* Zap every VM above its MaxPages= down to it. */

@@ -114,10 +114,11 @@ static int arm_trigger(const char *path, uint64_t threshold, uint64_t window, in
 int pressure_watch_new(sd_event *e, const char *path, const char *scope, uint64_t threshold_usec,
                        uint64_t window_usec, pressure_handler_t handler, void *userdata,
                        PressureWatch **ret, bool *ret_fell_back) {
-        PressureWatch *w;
+        _cleanup_(pressure_watch_freep) PressureWatch *w = NULL;
+        _cleanup_close_ int fd = -EBADF;
         PsiValues baseline = {};
         bool fell_back = false;
-        int fd = -EBADF, r;
+        int r;
 
         /* Read before arming, so no stall after the trigger exists is left
          * out of the first event's check in on_io(). */
@@ -139,31 +140,25 @@ int pressure_watch_new(sd_event *e, const char *path, const char *scope, uint64_
                 return log_debug_errno(r, "Cannot arm PSI trigger on %s: %m", path);
 
         w = calloc(1, sizeof(*w));
-        if (!w) {
-                close(fd);
+        if (!w)
                 return -ENOMEM;
-        }
         *w = (PressureWatch) {
                 .path = strdup(path),
                 .scope = strdup(scope),
-                .fd = fd,
+                .fd = TAKE_FD(fd),
                 .threshold_usec = threshold_usec,
                 .window_usec = window_usec,
                 .handler = handler,
                 .userdata = userdata,
         };
-        if (!w->path || !w->scope) {
-                pressure_watch_free(w);
+        if (!w->path || !w->scope)
                 return -ENOMEM;
-        }
         w->last_total_usec = baseline.some.total_usec;
-        r = sd_event_add_io(e, &w->source, fd, EPOLLPRI, on_io, w);
-        if (r < 0) {
-                pressure_watch_free(w);
+        r = sd_event_add_io(e, &w->source, w->fd, EPOLLPRI, on_io, w);
+        if (r < 0)
                 return r;
-        }
         (void) sd_event_source_set_description(w->source, "psi-trigger");
-        *ret = w;
+        *ret = TAKE_PTR(w);
         if (ret_fell_back)
                 *ret_fell_back = fell_back;
         return 0;

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "util.h"
+
 /* Unprivileged writers (no CAP_SYS_RESOURCE) must use whole multiples of
  * this window; the kernel answers EINVAL otherwise. */
 #define PSI_UNPRIV_WINDOW_USEC (2 * 1000 * 1000ULL)
@@ -41,6 +43,7 @@ int pressure_watch_new(sd_event *e, const char *path, const char *scope, uint64_
                        uint64_t window_usec, pressure_handler_t handler, void *userdata,
                        PressureWatch **ret, bool *ret_fell_back);
 PressureWatch *pressure_watch_free(PressureWatch *w);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PressureWatch *, pressure_watch_free);
 
 const char *pressure_watch_path(const PressureWatch *w);
 const char *pressure_watch_scope(const PressureWatch *w);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
-#include <stdint.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
@@ -92,6 +93,51 @@ static const struct {
         { "h",       UINT64_C(3600000000) },
 };
 
+/* One decimal number with an optional fraction: "12", "1.5", ".5".  The
+ * fraction keeps 12 digits, more than any unit here can use. */
+static int parse_decimal(const char **p, uint64_t *ret_whole, uint64_t *ret_num, uint64_t *ret_den) {
+        const char *s = *p, *start = s;
+        uint64_t whole = 0, num = 0, den = 1;
+
+        while (isdigit((unsigned char) *s)) {
+                unsigned d = (unsigned) (*s - '0');
+                if (whole > (UINT64_MAX - d) / 10)
+                        return -ERANGE;
+                whole = whole * 10 + d;
+                s++;
+        }
+        if (*s == '.') {
+                s++;
+                if (!isdigit((unsigned char) *s))
+                        return -EINVAL;
+                while (isdigit((unsigned char) *s)) {
+                        if (den < UINT64_C(1000000000000)) {
+                                num = num * 10 + (uint64_t) (*s - '0');
+                                den *= 10;
+                        }
+                        s++;
+                }
+        }
+        if (s == start)
+                return -EINVAL;
+        *p = s;
+        *ret_whole = whole;
+        *ret_num = num;
+        *ret_den = den;
+        return 0;
+}
+
+/* whole.num/den * unit, rounded to the nearest integer, or -ERANGE. */
+static int scale(uint64_t whole, uint64_t num, uint64_t den, uint64_t unit, uint64_t *ret) {
+        unsigned __int128 v = (unsigned __int128) whole * unit +
+                              ((unsigned __int128) num * unit + den / 2) / den;
+
+        if (v > UINT64_MAX)
+                return -ERANGE;
+        *ret = (uint64_t) v;
+        return 0;
+}
+
 int parse_usec(const char *s, uint64_t *ret) {
         uint64_t total = 0;
         const char *p = s;
@@ -101,64 +147,35 @@ int parse_usec(const char *s, uint64_t *ret) {
                 return -EINVAL;
 
         for (;;) {
-                uint64_t whole = 0, unit = 0, frac_num = 0, frac_den = 1, add;
-                const char *start;
-                size_t n;
+                uint64_t whole, num, den, unit = 0, add;
+                int r;
 
                 p += strspn(p, " \t");
                 if (*p == '\0')
                         break;
-
-                if (!isdigit((unsigned char) *p) && *p != '.')
-                        return -EINVAL;
-
-                start = p;
-                while (isdigit((unsigned char) *p)) {
-                        if (whole > (UINT64_MAX - 9) / 10)
-                                return -ERANGE;
-                        whole = whole * 10 + (uint64_t) (*p - '0');
-                        p++;
-                }
-                if (*p == '.') {
-                        p++;
-                        while (isdigit((unsigned char) *p)) {
-                                /* Digits past µs precision cannot matter. */
-                                if (frac_den < 1000000000000ULL) {
-                                        frac_num = frac_num * 10 + (uint64_t) (*p - '0');
-                                        frac_den *= 10;
-                                }
-                                p++;
-                        }
-                }
-                if (p == start || (p == start + 1 && *start == '.'))
-                        return -EINVAL;
+                r = parse_decimal(&p, &whole, &num, &den);
+                if (r < 0)
+                        return r;
 
                 p += strspn(p, " \t");
                 for (size_t i = 0; i < ELEMENTSOF(time_units); i++) {
-                        n = strlen(time_units[i].suffix);
-                        if (strncmp(p, time_units[i].suffix, n) == 0 &&
-                            !isalpha((unsigned char) p[n])) {
+                        size_t n = strlen(time_units[i].suffix);
+                        if (strncmp(p, time_units[i].suffix, n) == 0 && !isalpha((unsigned char) p[n])) {
                                 unit = time_units[i].usec;
                                 p += n;
                                 break;
                         }
                 }
                 if (unit == 0) {
-                        /* A bare number is µs, but only as the whole value. */
-                        if (any || *p != '\0' || frac_num != 0)
+                        /* A number without a unit is seconds (systemd.time(7)),
+                         * but only as the whole value: "1s 500" is a typo. */
+                        if (any || *p != '\0')
                                 return -EINVAL;
-                        unit = 1;
+                        unit = USEC_PER_SEC;
                 }
-
-                if (whole > UINT64_MAX / unit)
-                        return -ERANGE;
-                add = whole * unit;
-                if (frac_num > 0) {
-                        uint64_t f = (uint64_t) ((double) frac_num * (double) unit / (double) frac_den + 0.5);
-                        if (add > UINT64_MAX - f)
-                                return -ERANGE;
-                        add += f;
-                }
+                r = scale(whole, num, den, unit, &add);
+                if (r < 0)
+                        return r;
                 if (total > UINT64_MAX - add)
                         return -ERANGE;
                 total += add;
@@ -168,6 +185,76 @@ int parse_usec(const char *s, uint64_t *ret) {
         if (!any)
                 return -EINVAL;
         *ret = total;
+        return 0;
+}
+
+char *format_timespan(char *buf, size_t len, uint64_t usec) {
+        if (usec == 0)
+                snprintf(buf, len, "0");
+        else if (usec % UINT64_C(3600000000) == 0)
+                snprintf(buf, len, "%" PRIu64 "h", usec / UINT64_C(3600000000));
+        else if (usec % UINT64_C(60000000) == 0)
+                snprintf(buf, len, "%" PRIu64 "min", usec / UINT64_C(60000000));
+        else if (usec % USEC_PER_SEC == 0)
+                snprintf(buf, len, "%" PRIu64 "s", (uint64_t) (usec / USEC_PER_SEC));
+        else if (usec % USEC_PER_MSEC == 0)
+                snprintf(buf, len, "%" PRIu64 "ms", (uint64_t) (usec / USEC_PER_MSEC));
+        else
+                snprintf(buf, len, "%" PRIu64 "us", usec);
+        return buf;
+}
+
+int parse_size(const char *s, uint64_t *ret) {
+        static const struct {
+                char suffix;
+                uint64_t factor;
+        } units[] = {
+                { 'B', UINT64_C(1) },
+                { 'K', UINT64_C(1) << 10 },
+                { 'M', UINT64_C(1) << 20 },
+                { 'G', UINT64_C(1) << 30 },
+                { 'T', UINT64_C(1) << 40 },
+                { 'P', UINT64_C(1) << 50 },
+                { 'E', UINT64_C(1) << 60 },
+        };
+        uint64_t whole, num, den, factor = 0;
+        const char *p = s;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        r = parse_decimal(&p, &whole, &num, &den);
+        if (r < 0)
+                return r;
+        p += strspn(p, " \t");
+        if (*p == '\0')
+                factor = 1;
+        else
+                for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                        if (p[0] == units[i].suffix && p[1] == '\0')
+                                factor = units[i].factor;
+        /* A fraction of a byte is not a size. */
+        if (factor == 0 || (factor == 1 && num != 0))
+                return -EINVAL;
+        return scale(whole, num, den, factor, ret);
+}
+
+int parse_permyriad(const char *s, uint32_t *ret) {
+        uint64_t whole, num, den, v;
+        const char *p = s;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        r = parse_decimal(&p, &whole, &num, &den);
+        if (r < 0)
+                return r;
+        if (strcmp(p, "%") != 0 || den > 100)   /* 0.01% is the finest step */
+                return -EINVAL;
+        r = scale(whole, num, den, 100, &v);
+        if (r < 0 || v > 10000)
+                return -ERANGE;
+        *ret = (uint32_t) v;
         return 0;
 }
 
@@ -281,4 +368,55 @@ int write_file_atomic(const char *path, const char *data) {
         if (dfd >= 0)
                 (void) fsync(dfd);
         return 0;
+}
+
+/* Length of the valid UTF-8 sequence at 's' (at most 'left' bytes), or 0:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_sequence(const unsigned char *s, size_t left) {
+        unsigned char c = s[0];
+        size_t n;
+        uint32_t cp;
+
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xc2 && c <= 0xdf)
+                n = 2, cp = c & 0x1f;
+        else if (c >= 0xe0 && c <= 0xef)
+                n = 3, cp = c & 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4)
+                n = 4, cp = c & 0x07;
+        else
+                return 0;
+        if (n > left)
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+                return 0;
+        return n;
+}
+
+char *strndup_printable(const char *s, size_t len) {
+        const unsigned char *u = (const unsigned char *) s;
+        char *out = malloc(len * 4 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < len && u[i]; ) {
+                size_t n = utf8_sequence(u + i, len - i);
+
+                if (n == 0 || (n == 1 && (u[i] < 0x20 || u[i] == 0x7f))) {
+                        o += sprintf(o, "\\x%02x", u[i]);
+                        i++;
+                        continue;
+                }
+                memcpy(o, u + i, n);
+                o += n;
+                i += n;
+        }
+        *o = 0;
+        return out;
 }

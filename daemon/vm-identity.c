@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <systemd/sd-login.h>
+
 #include "util.h"
 #include "vm-identity.h"
 
@@ -36,7 +38,9 @@ int parse_proc_cgroup(const char *text, char **ret_cgroup2, char **ret_memcg_v1)
                         else if (controllers_have_memory(c1 + 1, (size_t) (c2 - c1 - 1)))
                                 target = &v1;
                         if (target && !*target) {
-                                *target = strndup(c2 + 1, (size_t) (eol - c2 - 1));
+                                /* Shown and sent as text: a delegated cgroup can be named
+                                 * with any byte. */
+                                *target = strndup_printable(c2 + 1, (size_t) (eol - c2 - 1));
                                 if (!*target)
                                         goto oom;
                         }
@@ -105,7 +109,8 @@ int vm_name_from_cgroup(const char *cgroup, char **ret) {
         }
         if (!*name)
                 return -ENOENT;
-        *ret = strdup(name);
+        /* "\xff" and "\x0a" decode to bytes no name may show. */
+        *ret = strndup_printable(name, strlen(name));
         return *ret ? 0 : -ENOMEM;
 }
 
@@ -150,14 +155,78 @@ int vm_name_from_cmdline(const char *argv, size_t len, char **ret) {
                 free(out);
                 return -ENOENT;
         }
+        /* Whoever starts qemu names it: no newline may reach a log line. */
+        *ret = strndup_printable(out, strlen(out));
+        free(out);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int vm_uuid_from_cmdline(const char *argv, size_t len, char **ret) {
+        const char *end = argv + len;
+
+        for (const char *a = argv; a < end; a += strnlen(a, (size_t) (end - a)) + 1)
+                if (strcmp(a, "-uuid") == 0 || strcmp(a, "--uuid") == 0) {
+                        const char *next = a + strnlen(a, (size_t) (end - a)) + 1;
+                        if (next >= end)
+                                return -ENOENT;
+                        return vm_uuid_canonical(next, ret);
+                }
+        return -ENOENT;
+}
+
+int vm_uuid_from_machine_state(const char *text, char **ret) {
+        for (const char *l = text; l && *l; ) {
+                const char *eol = strchrnul(l, '\n');
+
+                if (strncmp(l, "ID=", 3) == 0) {
+                        _cleanup_free_ char *id = strndup(l + 3, (size_t) (eol - l - 3));
+                        if (!id)
+                                return -ENOMEM;
+                        return vm_uuid_canonical(id, ret);
+                }
+                l = *eol ? eol + 1 : eol;
+        }
+        return -ENOENT;
+}
+
+int vm_uuid_canonical(const char *s, char **ret) {
+        char hex[33], *out;
+        size_t n = 0, len = strlen(s);
+
+        for (const char *c = s; *c; c++) {
+                if (*c == '-')
+                        continue;
+                if (!isxdigit((unsigned char) *c) || n == 32)
+                        return -EINVAL;
+                hex[n++] = (char) tolower((unsigned char) *c);
+        }
+        if (n != 32 || (len != 32 && (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')))
+                return -EINVAL;
+        hex[32] = 0;
+        if (asprintf(&out, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20) < 0)
+                return -ENOMEM;
         *ret = out;
         return 0;
 }
 
-int vm_identity_read(const char *proc_root, pid_t pid, char **ret_cgroup2, char **ret_memcg_v1, char **ret_name) {
+/* machined knows libvirt's machines by "qemu-<id>-<name>" and keeps their
+ * UUID in its state file.  Only for real pids: sd-login reads /proc. */
+static void uuid_from_machined(const char *proc_root, pid_t pid, char **ret) {
+        _cleanup_free_ char *machine = NULL, *path = NULL;
+        char buf[4096];
+
+        if (!streq_ptr(proc_root, "/proc") || sd_pid_get_machine_name(pid, &machine) < 0 ||
+            strchr(machine, '/') || asprintf(&path, VM_MACHINED_STATE_DIR "/%s", machine) < 0)
+                return;
+        if (read_small_file(path, buf, sizeof(buf)) >= 0)
+                (void) vm_uuid_from_machine_state(buf, ret);
+}
+
+int vm_identity_read(const char *proc_root, pid_t pid, char **ret_cgroup2, char **ret_memcg_v1, char **ret_name,
+                     char **ret_uuid) {
         char path[256], buf[8192];
-        char *cg2 = NULL, *v1 = NULL, *name = NULL;
-        int r, n;
+        char *cg2 = NULL, *v1 = NULL, *name = NULL, *uuid = NULL;
+        int r, n = -1;
 
         snprintf(path, sizeof(path), "%s/%d/cgroup", proc_root, (int) pid);
         r = read_small_file(path, buf, sizeof(buf));
@@ -167,14 +236,43 @@ int vm_identity_read(const char *proc_root, pid_t pid, char **ret_cgroup2, char 
         if (r < 0)
                 return r;
 
-        if (vm_name_from_cgroup(cg2, &name) < 0 && vm_name_from_cgroup(v1, &name) < 0) {
+        uuid_from_machined(proc_root, pid, &uuid);
+        if ((vm_name_from_cgroup(cg2, &name) < 0 && vm_name_from_cgroup(v1, &name) < 0) || !uuid) {
                 snprintf(path, sizeof(path), "%s/%d/cmdline", proc_root, (int) pid);
                 n = read_small_file(path, buf, sizeof(buf));
-                if (n > 0)
-                        (void) vm_name_from_cmdline(buf, (size_t) n, &name);
         }
+        if (n > 0 && !name)
+                (void) vm_name_from_cmdline(buf, (size_t) n, &name);
+        if (n > 0 && !uuid)
+                (void) vm_uuid_from_cmdline(buf, (size_t) n, &uuid);
         *ret_cgroup2 = cg2;
         *ret_memcg_v1 = v1;
         *ret_name = name; /* NULL: callers show the pid */
+        *ret_uuid = uuid;
+        return 0;
+}
+
+int vm_table_lookup(const VmTable *t, const char *id_or_name, Vm **ret) {
+        _cleanup_free_ char *uuid = NULL;
+        Vm *found;
+
+        found = vm_table_find(t, id_or_name);
+        if (found) {
+                *ret = found;
+                return 0;
+        }
+        (void) vm_uuid_canonical(id_or_name, &uuid);
+        for (size_t i = 0; i < t->n; i++) {
+                Vm *v = t->vms[i];
+
+                if (!streq_ptr(v->name, id_or_name) && !(uuid && streq_ptr(v->uuid, uuid)))
+                        continue;
+                if (found)
+                        return -ENOTUNIQ;
+                found = v;
+        }
+        if (!found)
+                return -ENOENT;
+        *ret = found;
         return 0;
 }

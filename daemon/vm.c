@@ -10,10 +10,42 @@ Vm *vm_free(Vm *v) {
                 return NULL;
         free(v->id);
         free(v->name);
+        free(v->uuid);
         free(v->cgroup);
         free(v->memcg_v1);
         free(v);
         return NULL;
+}
+
+void vm_count_shadow(Vm *v, uint64_t shadow_pages) {
+        if (v->counted && shadow_pages > v->shadow_pages && v->regrow_pending > 0) {
+                uint64_t grown = shadow_pages - v->shadow_pages;
+
+                if (grown > v->regrow_pending)
+                        grown = v->regrow_pending;
+                v->regrown_pages += grown;
+                v->regrow_pending -= grown;
+        }
+        v->shadow_pages = shadow_pages;
+}
+
+const char *vm_reclaim_problem(const Vm *v) {
+        switch (v->reclaim_error) {
+        case 0:
+                return "mmu_reclaim is writable";
+        case -ENOENT:
+                return "no mmu_reclaim file: the kernel lacks the kvm-reclaimd series";
+        case -EROFS:
+                return "mmu_reclaim is on a read-only mount (EROFS): was kvm loaded after the service started? "
+                       "restart kvm-reclaimd";
+        case -EPERM:
+                return "opening mmu_reclaim for writing is refused (EPERM): kernel lockdown refuses writable "
+                       "debugfs files";
+        case -EACCES:
+                return "no permission to write mmu_reclaim (EACCES)";
+        default:
+                return "mmu_reclaim cannot be opened for writing";
+        }
 }
 
 /* Index of 'id', or where it would go (with *found = false). */

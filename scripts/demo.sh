@@ -16,7 +16,7 @@ ninja -C "$BUILD" >/dev/null
 export FAKEKVM="$ROOT/$BUILD/tests/fakekvm/fakekvm"
 KVM_RECLAIMD="$ROOT/$BUILD/daemon/kvm-reclaimd"
 CTL="$ROOT/$BUILD/ctl/kvm-reclaimctl"
-. tests/integration/lib.sh
+. tests/lib/daemon.sh
 DEMO_SECONDS=${DEMO_SECONDS:-25}
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -27,8 +27,6 @@ TOP=/kvm-reclaimd-demo
 [ -d "$CG2$TOP" ] && fail "$CG2$TOP exists: another demo running?"
 make_cgroup "$TOP"
 for t in tenant-a tenant-b critical; do make_cgroup "$TOP/$t"; done
-echo $((64 << 20)) > "$CG1$TOP/tenant-a/memory.limit_in_bytes" 2>/dev/null ||
-	echo $((64 << 20)) > "$CG2$TOP/tenant-a/memory.max"
 
 # Each "qemu" is a shell whose argv carries -name guest=NAME, as libvirt's do.
 vm() { # vm CGROUP NAME FD SHADOW CACHE VCPUS
@@ -44,8 +42,8 @@ vm critical db 14 30000 160 4
 BUS_ARGS=(--no-bus)
 CTL_ARGS=()
 if [ -x "$CTL" ] && command -v dbus-daemon >/dev/null; then
-	read -r BUS_ADDR BUS_PID < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -s -d' ')
-	STARTED_PIDS+=("$BUS_PID")
+	dbus_start_private || fail "no private bus"
+	BUS_ADDR=$DBUS_TEST_ADDRESS
 	BUS_ARGS=(--bus-address="$BUS_ADDR")
 	CTL_ARGS=(--bus-address="$BUS_ADDR")
 fi
@@ -74,7 +72,7 @@ cat "$TEST_TMP/kvm-reclaimd.conf"
 
 say "kvm-reclaimd starts"
 start_daemon "${BUS_ARGS[@]}" --config="$TEST_TMP/kvm-reclaimd.conf" --conf-dir="$TEST_TMP/conf.d" \
-	--runtime-conf-dir="$TEST_TMP/run.d"
+	--runtime-conf-dir="$TEST_TMP/run.d" --state-dir="$TEST_TMP/state"
 sed -e 's/^<[0-9]>//' -e '/^PSI trigger/d' -e 's/^/  daemon: /' "$DAEMON_LOG"
 
 status() {
@@ -92,10 +90,9 @@ status
 say "Memory pressure in $TOP/tenant-a for ${DEMO_SECONDS}s (a 96 MiB working set under a 64 MiB limit)"
 tail -n 0 -f "$DAEMON_LOG" | sed -u -e 's/^<[0-9]>//' -e '/^PSI trigger\|^  .*caches=.*zap=/d' -e 's/^/  daemon: /' &
 TAIL=$!
-STARTED_PIDS+=("$TAIL")
-spawn_in_cgroup "$TOP/tenant-a" sh -c "dd if=/dev/zero of='$TEST_TMP/ws' bs=1M count=96 status=none; \
-	while :; do cat '$TEST_TMP/ws' >/dev/null; done"
-HOG=$SPAWNED_PID
+cleanup_pid "$TAIL"
+start_pressure "$TOP/tenant-a" "$TEST_TMP/ws" || fail "cannot make memory pressure in $TOP/tenant-a"
+HOG=$PRESSURE_PID
 sleep "$DEMO_SECONDS"
 kill "$HOG"
 sleep 0.5
@@ -109,3 +106,17 @@ DB=$(cd "$FAKE" && for d in *-14; do echo "$d"; done)
 echo
 echo "  db (Protect=yes) was written to $(grep -c "^$DB " "$FAKE/.fake_log" || true) times;" \
 	"tenant-a's VMs $(grep -c "^[0-9]*-1[12] " "$FAKE/.fake_log" || true) times."
+
+# What an operator's graphs would show: the metrics, and the history drawn.
+if [ ${#CTL_ARGS[@]} -gt 0 ]; then
+	say "Metrics (kvm-reclaimctl metrics; also a textfile and an HTTP endpoint, kvm-reclaimd(8))"
+	"$CTL" "${CTL_ARGS[@]}" metrics | grep -E '^kvm_reclaimd_(reclaimed_pages_total|rounds_total|pressure_events_total)' |
+		grep -v ' 0$' | sed 's/^/  /'
+	say "History (kvm-reclaimctl history), newest last"
+	"$CTL" "${CTL_ARGS[@]}" history | tail -n 8 | sed 's/^/  /'
+	if command -v gnuplot >/dev/null; then
+		PLOT=${DEMO_PLOT:-$ROOT/$BUILD/kvm-reclaimd-demo.svg}
+		PATH="$ROOT/$BUILD/ctl:$PATH" contrib/kvm-reclaim-plot -o "$PLOT" --all \
+			--title "kvm-reclaimd demo: pressure in tenant-a, $DEMO_SECONDS s" -- "${CTL_ARGS[@]}" | sed 's/^/  /'
+	fi
+fi

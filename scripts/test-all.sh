@@ -1,14 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Every test: installs what is missing, builds with warnings as errors and
-# ASan/UBSan, and runs the unit, integration, deb and kernel suites.  This is
-# the README's test command and what .ci/run calls.
-#   KVMR_SUITES="unit integration" scripts/test-all.sh   to skip the kernel suite
+# ASan/UBSan, and runs the unit, integration, fuzz, valgrind, deb and kernel
+# suites.  This is the README's test command and what .ci/run calls.
+#   KVMR_SUITES="unit integration" scripts/test-all.sh   to skip the others
 #   KVMR_SUITES=deb-vm scripts/test-all.sh   the DKMS modules and systemd in qemu
+# Two suites need builds of their own, next to $BUILD:
+#   fuzz      the corpora replayed in $BUILD, then each target fuzzed with
+#             libFuzzer for KVMR_FUZZ_SECONDS (15) in $BUILD-fuzz (clang)
+#   valgrind  unit tests, corpora and daemon runs under memcheck in
+#             $BUILD-valgrind (no sanitizers: they do not mix with valgrind)
 set -eu
 cd "$(dirname "$0")/.."
 
-SUITES=${KVMR_SUITES:-unit integration deb kernel}
+SUITES=${KVMR_SUITES:-unit integration fuzz valgrind deb kernel}
 groups=""
 case " $SUITES " in *" kernel "* | *" deb-vm "*) groups="$groups kernel" ;; esac
 case " $SUITES " in *" deb "* | *" deb-vm "*) groups="$groups deb" ;; esac
@@ -21,21 +26,52 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 ninja -C "$BUILD"
 
+has() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
+
 args=()
-for s in $SUITES; do args+=(--suite "$s"); done
+for s in $SUITES; do [ "$s" = valgrind ] || args+=(--suite "$s"); done
 # Stop at the first UBSan report instead of printing it and going on.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1
 status=0
-meson test -C "$BUILD" --print-errorlogs "${args[@]}" || status=$?
+logs=()
+if [ ${#args[@]} -gt 0 ]; then
+	meson test -C "$BUILD" --print-errorlogs "${args[@]}" || status=$?
+	logs+=("$BUILD/meson-logs/testlog.json")
+fi
+
+if has fuzz; then
+	rc=0
+	why=$(tests/fuzz/setup-libfuzzer.sh "$BUILD-fuzz" 2>&1) || rc=$?
+	if [ $rc -eq 0 ]; then
+		meson test -C "$BUILD-fuzz" --no-rebuild --print-errorlogs --suite fuzz || status=$?
+		logs+=("$BUILD-fuzz/meson-logs/testlog.json")
+	elif [ $rc -eq 77 ]; then
+		echo "fuzz: corpora replayed only, no libFuzzer run: $why"
+	else
+		echo "$why"
+		echo "fuzz: the libFuzzer build failed"
+		status=1
+	fi
+fi
+
+if has valgrind; then
+	if [ ! -f "$BUILD-valgrind/build.ninja" ]; then
+		meson setup "$BUILD-valgrind" -Dwerror=true -Dvalgrind=true -Dkernel_tests=false >/dev/null
+	fi
+	ninja -j2 -C "$BUILD-valgrind"
+	meson test -C "$BUILD-valgrind" --no-rebuild --print-errorlogs --suite valgrind || status=$?
+	logs+=("$BUILD-valgrind/meson-logs/testlog.json")
+fi
 
 # One closing line that any reader can count.
-python3 - "$BUILD/meson-logs/testlog.json" <<'PY'
+python3 - "${logs[@]}" <<'PY'
 import json, sys
 counts = {}
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    counts[r["result"]] = counts.get(r["result"], 0) + 1
+for log in sys.argv[1:]:
+    for line in open(log):
+        r = json.loads(line)
+        counts[r["result"]] = counts.get(r["result"], 0) + 1
 passed = counts.get("OK", 0)
 skipped = counts.get("SKIP", 0)
 failed = sum(v for k, v in counts.items() if k not in ("OK", "SKIP"))

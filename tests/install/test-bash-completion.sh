@@ -7,20 +7,19 @@
 # the fake kernel (tests/fakekvm), VM ids and policy cgroups fetched through
 # kvm-reclaimctl with the same --bus-address.
 #
-# Usage: test-bash-completion.sh COMPLETION CTL [DAEMON DBUS_LIB FAKEKVM]
+# Usage: test-bash-completion.sh COMPLETION CTL [DAEMON FAKEKVM]
 set -u
-COMPLETION=${1:?usage: $0 COMPLETION CTL [DAEMON DBUS_LIB FAKEKVM]}
+COMPLETION=${1:?usage: $0 COMPLETION CTL [DAEMON FAKEKVM]}
 CTL=${2:?}
 DAEMON=${3:-}
-LIB=${4:-}
-FAKEKVM=${5:-}
-. "$(dirname "$0")/lib.sh"
+FAKEKVM=${4:-}
+. "$(dirname "$0")/../lib/daemon.sh"
 
-bash -n "$COMPLETION" || { fail "syntax error in $COMPLETION"; finish; exit 1; }
+bash -n "$COMPLETION" || fail "syntax error in $COMPLETION"
 ok "bash -n $(basename "$COMPLETION")"
 
 bindir=$(mktemp -d)
-trap 'rm -rf -- "$bindir"' EXIT
+cleanup_dir "$bindir"
 ln -s "$(realpath "$CTL")" "$bindir/kvm-reclaimctl"
 
 # complete_words WITH_LIB WORD...: prints COMPREPLY, one per line, for the
@@ -71,13 +70,17 @@ libs=(no)
 [ -f /usr/share/bash-completion/bash_completion ] && libs+=(yes)
 
 for l in "${libs[@]}"; do
-        expect "$l" "list monitor policy reclaim reload status" kvm-reclaimctl ""
+        expect "$l" "dump history list metrics monitor policy reclaim reload status" kvm-reclaimctl ""
+        expect "$l" "--openmetrics" kvm-reclaimctl metrics --o
         expect "$l" "policy" kvm-reclaimctl po
-        expect "$l" "get list remove set" kvm-reclaimctl policy ""
-        expect "$l" "--json" kvm-reclaimctl --js
-        expect "$l" "Action= MaxPages= MinPages= PressureThreshold= Protect= Weight=" \
+        expect "$l" "get keys list remove set" kvm-reclaimctl policy ""
+        expect "$l" "--json --json=" kvm-reclaimctl --js
+        expect "$l" "pretty" kvm-reclaimctl status --json=p
+        expect "$l" "--dry-run" kvm-reclaimctl reclaim 1-2 --d
+        # The keys come from "kvm-reclaimctl policy keys", the daemon's key table.
+        expect "$l" "Action= MaxMemory= MaxPages= MinMemory= MinPages= PressureThreshold= Protect= Weight=" \
                 kvm-reclaimctl policy set /machine.slice ""
-        expect "$l" "MaxPages= MinPages=" kvm-reclaimctl policy set /machine.slice M
+        expect "$l" "MaxMemory= MaxPages= MinMemory= MinPages=" kvm-reclaimctl policy set /machine.slice M
         expect "$l" "no yes" kvm-reclaimctl policy set /machine.slice Protect=
         expect "$l" "caches caches+zap" kvm-reclaimctl policy set /machine.slice Action=c
         expect "$l" "--runtime" kvm-reclaimctl policy set /machine.slice Weight=5 --ru
@@ -87,34 +90,31 @@ for l in "${libs[@]}"; do
         expect "$l" "" kvm-reclaimctl status ""
 done
 
-if [ -z "$DAEMON" ] || [ -z "$LIB" ] || [ -z "$FAKEKVM" ] || ! command -v dbus-daemon >/dev/null; then
+if [ -z "$DAEMON" ] || [ -z "$FAKEKVM" ] || ! command -v dbus-daemon >/dev/null; then
         echo "note: no daemon, fake kernel or dbus-daemon: VM id completion not tested"
+elif ! why=$(fakekvm_fuse_problem); then
+        echo "note: no fake kernel ($why): VM id completion not tested"
 else
-        # shellcheck source=/dev/null
-        . "$LIB"
-        trap 'dbus_lib_cleanup; rm -rf -- "$bindir"' EXIT
-        if ! dbus_mount_fakekvm "$FAKEKVM"; then
-                echo "note: no fake kernel ($DBUS_LIB_WHY): VM id completion not tested"
-        elif ! dbus_start_private; then
-                fail "no private bus"
-        else
-                dbus_spawn_vm 11 100 0 alpha
-                ID1=$DBUS_VM_ID
-                dbus_spawn_vm 12 100 0 beta
-                ID2=$DBUS_VM_ID
-                if dbus_start_reclaimd "$DAEMON" "[Policy /machine.slice]" "Weight=200"; then
-                        B=--bus-address=$DBUS_TEST_ADDRESS
-                        expect no "$(printf '%s\n' "$ID1" "$ID2" | sort | tr '\n' ' ' | sed 's/ $//')" \
-                                kvm-reclaimctl "$B" reclaim ""
-                        expect no "$ID1" kvm-reclaimctl "$B" reclaim "${ID1%-*}-"
-                        expect no "/ /machine.slice" kvm-reclaimctl "$B" policy remove ""
-                        expect no "/machine.slice" kvm-reclaimctl "$B" policy remove /m
-                        # Without the address the ids come from a bus that has no daemon.
-                        expect no "" kvm-reclaimctl --bus-address=unix:path=/nonexistent reclaim ""
-                else
-                        fail "kvm-reclaimd did not start"
-                fi
-        fi
+        mount_fake
+        dbus_start_private || fail "no private bus"
+        spawn_vm_process alpha
+        ID1=$SPAWNED_PID-11
+        fakekvm_add_vm "$FAKE" "$SPAWNED_PID" 11 100 0 1
+        spawn_vm_process beta
+        ID2=$SPAWNED_PID-12
+        fakekvm_add_vm "$FAKE" "$SPAWNED_PID" 12 100 0 1
+        KVM_RECLAIMD=$(realpath "$DAEMON")
+        start_reclaimd "[Policy /machine.slice]" "Weight=200"
+        B=--bus-address=$DBUS_TEST_ADDRESS
+        expect no "$(printf '%s\n' "$ID1" "$ID2" | sort | tr '\n' ' ' | sed 's/ $//')" \
+                kvm-reclaimctl "$B" reclaim ""
+        expect no "$ID1" kvm-reclaimctl "$B" reclaim "${ID1%-*}-"
+        expect no "$ID2" kvm-reclaimctl "$B" history "${ID2%-*}-"
+        expect no "/ /machine.slice" kvm-reclaimctl "$B" policy remove ""
+        expect no "/machine.slice" kvm-reclaimctl "$B" policy remove /m
+        # Without the address the ids come from a bus that has no daemon.
+        expect no "" kvm-reclaimctl --bus-address=unix:path=/nonexistent reclaim ""
+        stop_daemon || fail "the daemon did not exit cleanly"
 fi
 
-finish
+pass

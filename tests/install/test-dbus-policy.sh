@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The shipped D-Bus files on a private dbus-daemon with a system-bus-like
-# default-deny policy (tests/integration/dbus-lib.sh):
+# default-deny policy (tests/lib/dbus.sh):
 #   - org.kvmreclaim1.conf parses (dbus-daemon refuses to start otherwise;
 #     a corrupted copy must make it refuse, to show the check works),
 #   - the activation file parses and is used (Exec=/bin/false: activation
@@ -14,26 +14,22 @@
 # The daemon is the real kvm-reclaimd; the signal comes from a real reclaim
 # of a VM in the fake kernel (tests/fakekvm), when FUSE can be used here.
 #
-# Usage: test-dbus-policy.sh POLICY ACTIVATION_FILE DAEMON CTL DBUS_LIB FAKEKVM
+# Usage: test-dbus-policy.sh POLICY ACTIVATION_FILE DAEMON CTL FAKEKVM
 set -u
-POLICY=${1:?usage: $0 POLICY ACTIVATION_FILE DAEMON CTL DBUS_LIB FAKEKVM}
+POLICY=${1:?usage: $0 POLICY ACTIVATION_FILE DAEMON CTL FAKEKVM}
 ACTIVATION=${2:?}
 DAEMON=${3:?}
 CTL=${4:?}
-LIB=${5:?}
-FAKEKVM=${6:?}
-. "$(dirname "$0")/lib.sh"
+FAKEKVM=$(realpath "${5:?}")
+. "$(dirname "$0")/../lib/daemon.sh"
 
 command -v dbus-daemon >/dev/null || skip "dbus-daemon not installed"
 command -v busctl >/dev/null || skip "busctl not installed"
 [ "$(id -u)" -eq 0 ] || skip "needs root to own the name and to run as nobody"
 
-# shellcheck source=/dev/null
-. "$LIB"
-
 work=$(mktemp -d)
 chmod 0755 "$work"
-DBUS_LIB_DIRS+=("$work")
+cleanup_dir "$work"
 # Copies that nobody can execute wherever the build tree is.
 install -m 0755 "$DAEMON" "$work/kvm-reclaimd"
 install -m 0755 "$CTL" "$work/kvm-reclaimctl"
@@ -49,7 +45,7 @@ fi
 mkdir -p "$work/services"
 cp "$ACTIVATION" "$work/services/"
 DBUS_LIB_SERVICEDIR=$work/services dbus_start_private "$POLICY" ||
-        { fail "dbus-daemon did not start with $POLICY"; finish; exit 1; }
+        { fail "dbus-daemon did not start with $POLICY"; }
 ok "dbus-daemon starts with $(basename "$POLICY") and $(basename "$ACTIVATION")"
 A=$DBUS_TEST_ADDRESS
 
@@ -85,19 +81,17 @@ fi
 
 # The real daemon, as root, with a VM when the fake kernel can be mounted.
 VM=""
-if dbus_mount_fakekvm "$FAKEKVM"; then
-        dbus_spawn_vm 10 500 40 policy-test
-        VM=$DBUS_VM_ID
+if why=$(fakekvm_fuse_problem); then
+        mount_fake
+        spawn_vm_process policy-test
+        VM=$SPAWNED_PID-10
+        fakekvm_add_vm "$FAKE" "$SPAWNED_PID" 10 500 40 1
 else
-        echo "note: no fake kernel ($DBUS_LIB_WHY): the daemon runs without VMs"
+        echo "note: no fake kernel ($why): the daemon runs without VMs"
 fi
-if dbus_start_reclaimd "$work/kvm-reclaimd"; then
-        ok "root owns org.kvmreclaim1"
-else
-        fail "root could not own org.kvmreclaim1"
-        finish
-        exit 1
-fi
+KVM_RECLAIMD=$work/kvm-reclaimd
+start_reclaimd
+ok "root owns org.kvmreclaim1"
 
 O=(org.kvmreclaim1 /org/kvmreclaim1)
 M=org.kvmreclaim1.Manager
@@ -163,7 +157,7 @@ bus call "${O[@]}" $M Reload >/dev/null 2>"$work/err" && ok "root may call Reloa
 if [ -n "$VM" ]; then
         "${RUN_AS_NOBODY[@]}" "$work/kvm-reclaimctl" --bus-address="$A" monitor >"$work/mon" 2>"$work/mon.err" &
         mon=$!
-        DBUS_LIB_PIDS+=("$mon")
+        cleanup_pid "$mon"
         sleep 0.5
         bus call "${O[@]}" $M Reclaim sts "$VM" 0 caches >/dev/null 2>"$work/err" ||
                 fail "root Reclaim: $(cat "$work/err")"
@@ -180,4 +174,4 @@ else
         echo "note: no VM to reclaim: signal delivery to nobody not tested"
 fi
 
-finish
+pass

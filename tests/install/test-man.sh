@@ -8,12 +8,12 @@
 #
 # Usage: test-man.sh PAGE...
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 [ $# -gt 0 ] || { echo "usage: $0 PAGE..."; exit 2; }
 command -v man >/dev/null || skip "man (man-db) not installed"
 
 tmp=$(mktemp -d)
-trap 'rm -rf -- "$tmp"' EXIT
+cleanup_dir "$tmp"
 export LC_ALL=C.UTF-8 MANWIDTH=80 MAN_KEEP_FORMATTING=
 
 check() {
@@ -54,4 +54,4 @@ else
         ok "an undefined macro is reported: $(head -1 "$tmp/err")"
 fi
 
-finish
+pass

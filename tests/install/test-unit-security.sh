@@ -11,13 +11,13 @@ set -u
 UNIT=${1:?usage: $0 UNIT DAEMON [MAX]}
 DAEMON=${2:?}
 MAX=${3:-1.5}
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/units.sh"
 
 command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"
 systemd-analyze security --help 2>/dev/null | grep -q -- --offline || skip "systemd-analyze has no --offline"
 
 tmp=$(mktemp -d)
-trap 'rm -rf -- "$tmp"' EXIT
+cleanup_dir "$tmp"
 
 exposure() {
         sed -n 's/^→ Overall exposure level for .*: \([0-9.]*\) .*/\1/p' "$1"
@@ -64,4 +64,4 @@ if [ -n "$oomd" ] && [ -n "$theirs" ]; then
                 fail "kvm-reclaimd.service ($ours) is more exposed than systemd-oomd.service ($theirs)"
 fi
 
-finish
+pass

@@ -96,11 +96,11 @@ check "the daemon watches /vms/a with a 500 ms window (no fallback)" \
 	eval 'grep -q "Watching memory pressure of /vms/a" "$dlog" && ! grep -q "refused a .*PSI window" "$dlog"'
 check "the daemon handled pressure on /vms/a" grep -q 'Pressure on /vms/a handled' "$dlog"
 check "the daemon reclaimed from VM A (caches freed or shadow pages zapped > 0)" \
-	eval 'grep -E "^<[0-9]>  VM $id_a \(" "$dlog" | grep -Eq "caches freed [1-9]|zapped [1-9]"'
+	eval 'grep -E "^(<[0-9]>)?  VM $id_a \(" "$dlog" | grep -Eq "caches freed [1-9]|zapped [1-9]"'
 check "A's mmu_shadow_pages fell: before $a_shadow0, lowest $a_min, after $a_shadow1" \
 	eval 'num "$a_shadow0" && num "$a_min" && (( a_min < a_shadow0 ))'
 check "nothing planned or written for protected VM B" \
-	eval '[[ -n $id_b ]] && ! grep -Eq "^<[0-9]>  (VM )?$id_b[ :]" "$dlog"'
+	eval '[[ -n $id_b ]] && ! grep -Eq "^(<[0-9]>)?  (VM )?$id_b[ :]" "$dlog"'
 check "B's shadow pages did not fall: before $b_shadow0, after $b_shadow1; last result: $(e2e COUNT | awk '$1 == "b" && $2 == "after"' | sed 's/.*last_result=//')" \
 	eval 'num "$b_shadow0" && num "$b_shadow1" && (( b_shadow1 >= b_shadow0 )) &&
 	      e2e COUNT | grep -q "^b after .*last_result=caches_freed=0 zapped=0 busy_vcpus=0"'
@@ -130,7 +130,7 @@ if num "$fe"; then
 fi
 echo "# $events pressure events on /vms/a, each (freed per event, handling latency):"
 grep -E 'Pressure on .* handled|Memory pressure on' "$dlog" | sed 's/^<[0-9]>/#   /' | head -40
-grep -E '^<[0-9]>  VM ' "$dlog" | sed 's/^<[0-9]>/#   /' | head -20
+grep -E '^(<[0-9]>)?  VM ' "$dlog" | sed 's/^<[0-9]>/#   /' | head -20
 echo "# $(e2e MEM | tail -1)"
 echo "# $(e2e PSI)"
 sed -n 's/^E2E-LOG \([ab]\): VERIFIED/# holder \1: VERIFIED/p' "$clean"

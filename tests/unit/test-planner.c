@@ -43,43 +43,84 @@ static Plan plan(const PlannerVm *vms, size_t n, const char *scope, uint64_t goa
         return p;
 }
 
-static void test_equal_weights_take_from_the_one_above_its_share(void **state) {
+static void test_equal_weights_give_the_same_fraction(void **state) {
         Policy d = pol(100);
         PlannerVm vms[] = {
                 { .id = "1-1", .shadow_pages = 1000, .policy = &d },
                 { .id = "2-1", .shadow_pages = 3000, .policy = &d },
         };
+        /* 1000 of 4000 held: each gives a quarter of what it holds. */
         Plan p = plan(vms, 2, NULL, 1000, 100000);
-        assert_int_equal(zap_of(&p, vms, "1-1"), 0);
-        assert_int_equal(zap_of(&p, vms, "2-1"), 1000);
+        assert_int_equal(zap_of(&p, vms, "1-1"), 250);
+        assert_int_equal(zap_of(&p, vms, "2-1"), 750);
         assert_int_equal(p.zap_pages, 1000);
         plan_done(&p);
 }
 
-static void test_weights_shift_the_fair_share(void **state) {
+static void test_weight_divides_the_share(void **state) {
         Policy heavy = pol(300), light = pol(100);
         PlannerVm vms[] = {
                 { .id = "1-1", .shadow_pages = 2000, .policy = &heavy },
                 { .id = "2-1", .shadow_pages = 2000, .policy = &light },
         };
-        /* Shares of 4000: 3000 and 1000; only the light VM is above. */
+        /* Keys 2000/300 and 2000/100, i.e. 1:3: 800 splits 200 and 600. */
         Plan p = plan(vms, 2, NULL, 800, 100000);
-        assert_int_equal(zap_of(&p, vms, "1-1"), 0);
-        assert_int_equal(zap_of(&p, vms, "2-1"), 800);
+        assert_int_equal(zap_of(&p, vms, "1-1"), 200);
+        assert_int_equal(zap_of(&p, vms, "2-1"), 600);
         plan_done(&p);
 }
 
-static void test_zap_in_proportion_to_excess(void **state) {
+static void test_zap_in_proportion_to_what_is_held(void **state) {
         Policy d = pol(100);
         PlannerVm vms[] = {
-                { .id = "a", .shadow_pages = 7000, .policy = &d }, /* share 4000, excess 3000 */
-                { .id = "b", .shadow_pages = 5000, .policy = &d }, /* excess 1000 */
+                { .id = "a", .shadow_pages = 7000, .policy = &d },
+                { .id = "b", .shadow_pages = 5000, .policy = &d },
                 { .id = "c", .shadow_pages = 0, .policy = &d },
         };
+        /* 2000 * 7/12 = 1166.7 and 2000 * 5/12 = 833.3: the larger
+         * remainder gets the odd page. */
         Plan p = plan(vms, 3, NULL, 2000, 100000);
-        assert_int_equal(zap_of(&p, vms, "a"), 1500);
-        assert_int_equal(zap_of(&p, vms, "b"), 500);
+        assert_int_equal(zap_of(&p, vms, "a"), 1167);
+        assert_int_equal(zap_of(&p, vms, "b"), 833);
         assert_int_equal(zap_of(&p, vms, "c"), 0);
+        plan_done(&p);
+}
+
+static void test_sizes_1_to_16_lose_the_same_fraction(void **state) {
+        Policy d = pol(100);
+        PlannerVm vms[] = {
+                { .id = "a", .shadow_pages = 288, .policy = &d },
+                { .id = "b", .shadow_pages = 576, .policy = &d },
+                { .id = "c", .shadow_pages = 1152, .policy = &d },
+                { .id = "d", .shadow_pages = 2304, .policy = &d },
+                { .id = "e", .shadow_pages = 4608, .policy = &d },
+        };
+        /* 6400 of 8928: every VM gives 71.7 % of what it holds (the issue's
+         * example; the old excess-first rule took 82 % from the largest and
+         * 55 % from the others). */
+        Plan p = plan(vms, 5, NULL, 6400, 100000);
+        double lo = 1, hi = 0;
+        assert_int_equal(p.zap_pages, 6400);
+        for (size_t i = 0; i < 5; i++) {
+                double f = (double) zap_of(&p, vms, vms[i].id) / (double) vms[i].shadow_pages;
+                lo = f < lo ? f : lo;
+                hi = f > hi ? f : hi;
+        }
+        assert_true(lo > 0.714 && hi < 0.720);
+        plan_done(&p);
+}
+
+static void test_floor_shrinks_the_share(void **state) {
+        Policy floor = pol(100), d = pol(100);
+        floor.min_pages = 2000;
+        PlannerVm vms[] = {
+                { .id = "a", .shadow_pages = 3000, .policy = &floor },
+                { .id = "b", .shadow_pages = 3000, .policy = &d },
+        };
+        /* Above the floor: 1000 and 3000, so 800 splits 200 and 600. */
+        Plan p = plan(vms, 2, NULL, 800, 100000);
+        assert_int_equal(zap_of(&p, vms, "a"), 200);
+        assert_int_equal(zap_of(&p, vms, "b"), 600);
         plan_done(&p);
 }
 
@@ -91,7 +132,7 @@ static void test_rounding_is_exact_and_deterministic(void **state) {
                 { .id = "b", .shadow_pages = 2000, .policy = &d },
                 { .id = "z", .shadow_pages = 0, .policy = &d },
         };
-        /* share 1500 each, excess 500 each; 1000 / 3 does not divide. */
+        /* Equal holdings: 1000 / 3 does not divide, ties go by id. */
         Plan p = plan(vms, 4, NULL, 1000, 100000);
         assert_int_equal(p.zap_pages, 1000);
         assert_int_equal(zap_of(&p, vms, "a"), 334);
@@ -203,23 +244,15 @@ static void test_round_cap_and_zap_max(void **state) {
         plan_done(&p);
 }
 
-static void test_everyone_at_share_gives_from_headroom(void **state) {
+static void test_weight_and_size_can_cancel(void **state) {
         Policy d = pol(100), heavy = pol(300);
-        PlannerVm vms[] = {
-                { .id = "a", .shadow_pages = 1000, .policy = &d },
-                { .id = "b", .shadow_pages = 1000, .policy = &d },
-        };
-        Plan p = plan(vms, 2, NULL, 200, 100000);
-        assert_int_equal(zap_of(&p, vms, "a"), 100);
-        assert_int_equal(zap_of(&p, vms, "b"), 100);
-        plan_done(&p);
-        /* Phase 2 goes by headroom over weight: 3x the pages at 3x the
-         * weight gives the same absolute amount, a third of the share. */
+        /* 3x the pages at 3x the weight gives the same absolute amount,
+         * a third of the fraction. */
         PlannerVm w[] = {
                 { .id = "h", .shadow_pages = 3000, .policy = &heavy },
                 { .id = "l", .shadow_pages = 1000, .policy = &d },
         };
-        p = plan(w, 2, NULL, 400, 100000);
+        Plan p = plan(w, 2, NULL, 400, 100000);
         assert_int_equal(zap_of(&p, w, "h"), 200);
         assert_int_equal(zap_of(&p, w, "l"), 200);
         plan_done(&p);
@@ -255,9 +288,11 @@ static void test_enforce_caps(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_equal_weights_take_from_the_one_above_its_share),
-                cmocka_unit_test(test_weights_shift_the_fair_share),
-                cmocka_unit_test(test_zap_in_proportion_to_excess),
+                cmocka_unit_test(test_equal_weights_give_the_same_fraction),
+                cmocka_unit_test(test_weight_divides_the_share),
+                cmocka_unit_test(test_zap_in_proportion_to_what_is_held),
+                cmocka_unit_test(test_sizes_1_to_16_lose_the_same_fraction),
+                cmocka_unit_test(test_floor_shrinks_the_share),
                 cmocka_unit_test(test_rounding_is_exact_and_deterministic),
                 cmocka_unit_test(test_floor_is_never_crossed),
                 cmocka_unit_test(test_protected_vm_is_untouched),
@@ -265,7 +300,7 @@ int main(void) {
                 cmocka_unit_test(test_caches_first_then_zap),
                 cmocka_unit_test(test_action_limits_what_is_asked),
                 cmocka_unit_test(test_round_cap_and_zap_max),
-                cmocka_unit_test(test_everyone_at_share_gives_from_headroom),
+                cmocka_unit_test(test_weight_and_size_can_cancel),
                 cmocka_unit_test(test_nothing_to_do),
                 cmocka_unit_test(test_enforce_caps),
         };
