@@ -32,11 +32,12 @@
 # this machine.
 #
 # Cache: $KVMR_DEB_CACHE (default /var/cache/kvm-reclaimd/deb); the two
-# newest layers of each name are kept.
-set -euo pipefail
+# newest layers of each name are kept.  Sourced, it leaves the caller's
+# shell options alone; its functions check what they run.
 
 DEB_CACHE=${KVMR_DEB_CACHE:-/var/cache/kvm-reclaimd/deb}
 DEB_SUITE=bookworm
+DEB_BASE_RECIPE=1
 DEB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Temporary directories of the runs live next to the layers (overlayfs
 # wants its work directory on the same file system as the upper one).
@@ -84,7 +85,9 @@ deb_prune() {
 deb_layer_base() {
 	local mirror key dir
 	mirror=$(deb_mirror)
-	key=$({ echo "$DEB_SUITE $mirror"; declare -f deb_layer_base deb_sources; } | sha256sum | cut -c1-12)
+	# What makes the layer: the suite, the mirror, the sources, the recipe
+	# below (bump DEB_BASE_RECIPE when it changes what it makes).
+	key=$({ echo "$DEB_SUITE $mirror recipe $DEB_BASE_RECIPE"; deb_sources "$mirror"; } | sha256sum | cut -c1-12)
 	dir=$DEB_CACHE/layers/base-$key
 	mkdir -p "$DEB_CACHE/layers"
 	exec {lock}>"$DEB_CACHE/layers/.lock-base"
@@ -98,11 +101,10 @@ deb_layer_base() {
 			return 1
 		fi
 		rm -f "$dir.tmp/etc/apt/sources.list"
-		deb_sources "$mirror" >"$dir.tmp/etc/apt/sources.list.d/debian.sources"
-		# Nothing else runs in a root: no need for the apt lists to stay.
+		deb_sources "$mirror" >"$dir.tmp/etc/apt/sources.list.d/debian.sources" || return 1
+		# Each run fetches the lists it needs (apt-get update).
 		rm -rf "$dir.tmp"/var/lib/apt/lists/* "$dir.tmp"/var/cache/apt/archives/*.deb
-		mv "$dir.tmp" "$dir"
-		touch "$dir.done"
+		mv "$dir.tmp" "$dir" && touch "$dir.done" || return 1
 		deb_prune base
 	fi
 	exec {lock}>&-
@@ -193,8 +195,7 @@ deb_layer() {
 			rm -rf "$dir.tmp"
 			return 1
 		fi
-		mv "$dir.tmp" "$dir"
-		touch "$dir.done"
+		mv "$dir.tmp" "$dir" && touch "$dir.done" || return 1
 		deb_prune "$name"
 	fi
 	exec {lock}>&-
@@ -210,6 +211,7 @@ deb_copy_tree() {
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	set -euo pipefail
 	cmd=${1:?usage: deb-root.sh COMMAND}
 	base=$(deb_layer_base)
 	proj=$(mktemp -d "$DEB_CACHE/runs/project.XXXXXX")

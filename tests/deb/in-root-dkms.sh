@@ -4,7 +4,7 @@
 # in-root-dkms.sh - runs inside a throw-away Debian 12 root that has a
 # Debian 6.12 kernel, its headers, linux-source-6.12 and both packages
 # installed with apt (tests/deb/lib.sh, layer "installed"); started by
-# tests/deb/test-dkms.sh with tests/install/lib.sh at /t/lib.sh and an
+# tests/deb/test-dkms.sh with tests/deb/report.sh at /t/report.sh and an
 # output directory at /out.
 #
 # Checks what DKMS made of kvm-reclaim-dkms in the packages' postinst, that
@@ -12,7 +12,7 @@
 # copies out what the qemu boot needs: the kernel, the modules in load
 # order, kvm-reclaimd with its libraries.
 set -u
-. /t/lib.sh
+. /t/report.sh
 
 abi=$(ls /usr/lib/modules | grep -m1 '^6\.12\.')
 src_v=$(dpkg-query -W -f '${Version}' linux-source-6.12)

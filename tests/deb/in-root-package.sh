@@ -3,11 +3,11 @@
 #
 # in-root-package.sh - runs inside a throw-away Debian 12 root (PID 1 is
 # bash, not systemd), started by tests/deb/test-package.sh with the packages
-# in /debs and tests/install/lib.sh at /t/lib.sh.  Installs, checks and
+# in /debs and tests/deb/report.sh at /t/report.sh.  Installs, checks and
 # purges kvm-reclaimd and kvm-reclaim-dkms as an operator would with apt and
 # dpkg, and compares the root before and after.
 set -u
-. /t/lib.sh
+. /t/report.sh
 
 daemon_deb=$(ls /debs/kvm-reclaimd_*_amd64.deb)
 dkms_deb=$(ls /debs/kvm-reclaim-dkms_*_all.deb)
@@ -70,6 +70,8 @@ check_installed() {
 		case $f in
 		/usr/libexec/kvm-reclaimd | /usr/bin/kvm-reclaimctl | /lib/systemd/system/kvm-reclaimd.service | \
 		/usr/share/dbus-1/* | /usr/lib/tmpfiles.d/* | /usr/share/bash-completion/* | \
+		/usr/libexec/kvm-reclaimd-metrics | /lib/systemd/system/kvm-reclaimd-metrics* | \
+		/usr/share/kvm-reclaimd/* | /usr/share/lintian/overrides/kvm-reclaimd | \
 		/usr/share/man/* | /etc/kvm-reclaimd/* | /usr/share/doc/kvm-reclaimd/*) ;;
 		*) echo "note: kvm-reclaimd also ships $f" ;;
 		esac
@@ -87,6 +89,16 @@ check_enabled() {
 	[ "$(systemctl is-enabled kvm-reclaimd.service 2>&1)" = enabled ] &&
 		ok "systemctl is-enabled kvm-reclaimd: enabled" ||
 		fail "systemctl is-enabled: $(systemctl is-enabled kvm-reclaimd.service 2>&1)"
+	# Every other unit it ships stays off until the administrator says so
+	# (the metrics socket listens on the network).
+	local u
+	for u in $(dpkg -L kvm-reclaimd | sed -n 's|^/lib/systemd/system/\([^/]*\)$|\1|p'); do
+		[ "$u" = kvm-reclaimd.service ] && continue
+		case $(systemctl is-enabled "$u" 2>&1) in
+		disabled | static | indirect) ok "$u ships off: $(systemctl is-enabled "$u" 2>&1)" ;;
+		*) fail "$u is $(systemctl is-enabled "$u" 2>&1) on install" ;;
+		esac
+	done
 }
 
 # 1. apt installs both packages from the files.

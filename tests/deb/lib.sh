@@ -57,3 +57,35 @@ deb_kernel_abi() {
 		ls "$l/usr/lib/modules" 2>/dev/null
 	done | grep -m1 '^6\.12\.'
 }
+
+# Outcomes of the host tests, on top of tests/lib/common.sh (ok, fail,
+# skip, pass): a VM or root run reports many checks, each worth seeing, so
+# these record a failed check and go on; deb_done then fails once for all.
+DEB_FAILED=()
+
+soft_fail() {
+	echo "FAIL: $*"
+	DEB_FAILED+=("$*")
+}
+
+# check WHAT COMMAND...: ok or soft_fail.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else soft_fail "$what"; fi
+}
+
+# deb_report FILE WHAT: show a report of tests/deb/report.sh and count it.
+deb_report() {
+	local f=$1 what=$2 n
+	grep -v '^[0-9]* passed, [0-9]* failed$' "$f"
+	KVMR_CHECKS=$((KVMR_CHECKS + $(grep -c '^ok: ' "$f")))
+	n=$(grep -c '^FAIL: ' "$f")
+	((n == 0)) || DEB_FAILED+=("$n in $what")
+	grep -q '^[0-9]* passed, [0-9]* failed$' "$f" || soft_fail "$what did not run to its end"
+}
+
+deb_done() {
+	((${#DEB_FAILED[@]} == 0)) || fail "${#DEB_FAILED[@]} failed: $(printf '%s; ' "${DEB_FAILED[@]}")"
+	pass
+}

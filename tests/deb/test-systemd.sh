@@ -18,45 +18,41 @@
 #
 # Environment: KERNEL_TEST_LOG_DIR keeps the consoles; KERNEL_TEST_TIMEOUT
 # bounds the qemu run (default 1500 s).
-set -uo pipefail
 TEST_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$TEST_DIR/../.." && pwd)
-. "$REPO/tests/install/lib.sh"
+. "$REPO/tests/lib/common.sh"
 . "$REPO/scripts/deb-root.sh"
 . "$TEST_DIR/lib.sh"
 . "$REPO/tests/kernel/splats.sh"
-set +e
 
-[ "$(id -u)" -eq 0 ] || skip "needs root (debootstrap, chroot, overlayfs)"
+require_root
 command -v debootstrap >/dev/null || skip "debootstrap not installed (scripts/install-deps.sh deb)"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed (scripts/install-deps.sh kernel)"
 export KVM_RECLAIMD_JOBS=${KVM_RECLAIMD_JOBS:-2}
 start=$(date +%s)
 log_dir=${KERNEL_TEST_LOG_DIR:-$(mktemp -d /tmp/kvm-reclaimd-systemd.XXXXXX)}
 mkdir -p "$log_dir"
-work=$(mktemp -d "$DEB_CACHE/runs/systemd.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+work=$TEST_TMP
 t() { echo "$(( $(date +%s) - $1 ))s"; }
 
 # 1. Packages, roots, the guest's programs.
 t0=$(date +%s)
-pkgs=$("$REPO/scripts/build-deb.sh" | tail -1) && [ -d "$pkgs" ] || { fail "scripts/build-deb.sh failed"; finish; exit 1; }
-base=$(deb_layer_base) || { fail "no Debian 12 root (debootstrap)"; finish; exit 1; }
-kernel=$(deb_kernel_layer "$base") || { fail "could not install the Debian 6.12 kernel in the root"; finish; exit 1; }
-installed=$(deb_installed_layer "$pkgs" "$kernel" "$base") ||
-	{ fail "apt-get install of the packages failed"; finish; exit 1; }
+pkgs=$("$REPO/scripts/build-deb.sh" | tail -1) && [ -d "$pkgs" ] || fail "scripts/build-deb.sh failed"
+base=$(deb_layer_base) || fail "no Debian 12 root (debootstrap)"
+kernel=$(deb_kernel_layer "$base") || fail "could not install the Debian 6.12 kernel in the root"
+installed=$(deb_installed_layer "$pkgs" "$kernel" "$base") || fail "apt-get install of the packages failed"
 helpers=$("$REPO/tests/kernel/e2e/build-helpers.sh" | tail -1) && [ -x "$helpers/vm_holder" ] ||
-	{ fail "could not build vm_holder"; finish; exit 1; }
+	fail "could not build vm_holder"
 
 # 2. The test's own layer: the guest script and its unit, an fstab, a
 #    machine id (so that the first boot does not apply presets).
 mkdir -p "$work/t"
-cp "$REPO/tests/install/lib.sh" "$TEST_DIR/guest/systemd-test.sh" "$helpers/vm_holder" "$work/t/"
+cp "$TEST_DIR/report.sh" "$TEST_DIR/guest/systemd-test.sh" "$helpers/vm_holder" "$work/t/"
 key=$({ echo "$installed"; cat "$work/t"/*; declare -f; } | sha256sum | cut -c1-12)
 sdtest=$(deb_layer sdtest "$key" '
 	install -d /opt/kvmr
 	install -m 0755 /t/systemd-test.sh /t/vm_holder /opt/kvmr/
-	install -m 0644 /t/lib.sh /opt/kvmr/
+	install -m 0644 /t/report.sh /opt/kvmr/
 	install -d /opt/kvmr/debs
 	install -m 0644 /debs/kvm-reclaimd_*_amd64.deb /opt/kvmr/debs/
 	cat >/etc/systemd/system/kvmr-systemd-test.service <<EOF
@@ -75,7 +71,7 @@ EOF
 	echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >/etc/fstab
 	echo kvmr-test >/etc/hostname
 	systemd-machine-id-setup >/dev/null
-	' -r "$work/t:/t" -r "$pkgs:/debs" "$installed" "$kernel" "$base") || { fail "could not make the test layer"; finish; exit 1; }
+	' -r "$work/t:/t" -r "$pkgs:/debs" "$installed" "$kernel" "$base") || fail "could not make the test layer"
 
 # 3. The disk image (ext4, sparse), its kernel and initramfs: cached with the layer.
 img=$sdtest.img
@@ -86,7 +82,7 @@ if [ ! -e "$img.done" ]; then
 		mkfs.ext4 -q -L kvmr-root -d \"\$DEB_ROOT_DIR\" '$img' 4G
 		cp -L \"\$DEB_ROOT_DIR\"/boot/vmlinuz-6.12.* '$img.vmlinuz'
 		cp -L \"\$DEB_ROOT_DIR\"/boot/initrd.img-6.12.* '$img.initrd'" ||
-		{ fail "could not make the disk image"; finish; exit 1; }
+		fail "could not make the disk image"
 	touch "$img.done"
 	echo "# disk image made in $(t "$t1"): $(du -h --apparent-size "$img" | cut -f1) apparent, $(du -h "$img" | cut -f1) used"
 fi
@@ -108,17 +104,14 @@ timeout --foreground -k 10 "${KERNEL_TEST_TIMEOUT:-1500}" \
 	-serial "file:$console" -serial "file:$report" </dev/null || rc=$?
 qemu_secs=$(( $(date +%s) - t0 ))
 tr -d '\r' <"$report" >"$report.clean"
-grep -v '^[0-9]* passed, [0-9]* failed$' "$report.clean"
-passed=$((passed + $(grep -c '^ok: ' "$report.clean")))
-failed=$((failed + $(grep -c '^FAIL: ' "$report.clean")))
-grep -q '^SDTEST DONE' "$report.clean" && ok "the guest ran its checks and powered off (qemu rc=$rc, ${qemu_secs}s)" ||
-	fail "the guest did not finish (qemu rc=$rc after ${qemu_secs}s); console: $console"
+deb_report "$report.clean" "the booted system"
+check "the guest ran its checks and powered off (qemu rc=$rc, ${qemu_secs}s)" grep -q '^SDTEST DONE' "$report.clean"
 if tr -d '\r' <"$console" | grep -nE "$KERNEL_SPLATS" >"$log_dir/splats-systemd"; then
-	fail "kernel log has splats:"
+	soft_fail "kernel log has splats:"
 	sed 's/^/#   /' "$log_dir/splats-systemd" | head -20
 else
 	ok "kernel log is clean"
 fi
 echo "# times: qemu ${qemu_secs}s, whole test $(t "$start"); console: $console, report: $report"
-((failed > 0)) && { echo "# console:"; tr -d '\r' <"$console" | sed 's/^/#   /' | tail -60; }
-finish
+((${#DEB_FAILED[@]} > 0)) && { echo "# console:"; tr -d '\r' <"$console" | sed 's/^/#   /' | tail -60; }
+deb_done

@@ -12,7 +12,7 @@
 # kernel end-to-end test) under systemd-run in machine.slice, on the shadow
 # MMU (kvm_amd.npt=0 on the kernel command line).
 set -u
-. /opt/kvmr/lib.sh
+. /opt/kvmr/report.sh
 exec 2>&1
 U=kvm-reclaimd.service
 SHRINKER=/sys/module/kvm/parameters/mmu_shrinker
