@@ -52,7 +52,7 @@ check_installed() {
 		/usr/share/dbus-1/system.d/org.kvmreclaim1.conf \
 		/usr/share/dbus-1/system-services/org.kvmreclaim1.service \
 		/usr/lib/tmpfiles.d/kvm-reclaimd.conf \
-		/usr/share/bash-completion/completions/kvm-reclaimctl \
+		/usr/share/bash-completion/completions/kvm-reclaimctl /lib/udev/rules.d/60-kvm-reclaimd.rules \
 		/usr/share/man/man1/kvm-reclaimctl.1.gz /usr/share/man/man5/kvm-reclaimd.conf.5.gz \
 		/usr/share/man/man8/kvm-reclaimd.8.gz /etc/kvm-reclaimd/kvm-reclaimd.conf \
 		/usr/share/doc/kvm-reclaimd/copyright; do
@@ -71,7 +71,7 @@ check_installed() {
 		/usr/libexec/kvm-reclaimd | /usr/bin/kvm-reclaimctl | /lib/systemd/system/kvm-reclaimd.service | \
 		/usr/share/dbus-1/* | /usr/lib/tmpfiles.d/* | /usr/share/bash-completion/* | \
 		/usr/libexec/kvm-reclaimd-metrics | /lib/systemd/system/kvm-reclaimd-metrics* | \
-		/usr/share/kvm-reclaimd/* | /usr/share/lintian/overrides/kvm-reclaimd | \
+		/usr/share/kvm-reclaimd/* | /usr/share/lintian/overrides/kvm-reclaimd | /lib/udev/rules.d/* | \
 		/usr/share/man/* | /etc/kvm-reclaimd/* | /usr/share/doc/kvm-reclaimd/*) ;;
 		*) echo "note: kvm-reclaimd also ships $f" ;;
 		esac
