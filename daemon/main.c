@@ -8,6 +8,7 @@
 #include "log.h"
 #include "manager.h"
 #include "metrics.h"
+#include "residency.h"
 #include "util.h"
 
 /* sysexits.h's EX_CONFIG, as systemd's exit status "CONFIG". */
@@ -173,6 +174,7 @@ int main(int argc, char *argv[]) {
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         if (arg_check_config)
                 return check_config() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        residency_prepare();
 
         /* sd-event signal sources need the signals blocked first. */
         sigemptyset(&mask);

@@ -16,6 +16,7 @@
 #include "manager.h"
 #include "metrics.h"
 #include "reclaim.h"
+#include "residency.h"
 #include "util.h"
 
 typedef struct Waiter {
@@ -346,7 +347,15 @@ static bool round_start(Manager *m, Round *r) {
         }
         commit_owed(m, r);
         r->notify_fd = q->event_fd;
-        k = -pthread_create(&q->thread, NULL, worker, r);
+        {
+                pthread_attr_t attr;
+                int a = residency_worker_attr(&attr);
+
+                if (a < 0)
+                        log_debug_errno(a, "No resident stack for the reclaim worker, using the default: %m");
+                k = -pthread_create(&q->thread, &attr, worker, r);
+                (void) pthread_attr_destroy(&attr);
+        }
         if (k < 0) {
                 log_warning_errno(k, "Cannot start the reclaim worker: %m");
                 finish_without_writing(m, r, k);
