@@ -204,16 +204,35 @@ static uint64_t plan_tier(Candidate *c, size_t n, uint64_t goal, uint64_t batch)
                 c[i].owed = o < cap ? o : cap;
         }
 
-        /* Who owes the most is asked first: at least a batch, so a share too
-         * small to be worth a write waits, and is asked with the next.  With
-         * batches, goal / batch of them (and one) are enough to look at. */
-        select_first(c, n, batch > 0 ? (size_t) min_u64(goal / batch + 2, n) : n, candidate_by_owed_desc);
-        for (size_t i = 0; i < n && left > 0; i++) {
-                uint64_t want = owed_pages(c[i].owed);
+        if (batch == 0) {
+                /* Every VM can be asked: each what it owes, or when they owe
+                 * more than the goal (what some could not give last time),
+                 * the goal in proportion to what each owes, so that no debt
+                 * takes a round from the others. */
+                u128 total_owed = 0;
 
-                if (c[i].owed <= 0 || (want == 0 && batch == 0))
-                        continue;
-                ask(&c[i], max_u64(want, min_u64(batch, c[i].avail)), &left);
+                for (size_t i = 0; i < n; i++)
+                        total_owed += c[i].owed > 0 ? (u128) c[i].owed : 0;
+                for (size_t i = 0; i < n && total_owed > 0; i++) {
+                        uint64_t want = owed_pages(c[i].owed);
+
+                        if (c[i].owed <= 0)
+                                continue;
+                        if (total_owed > (u128) goal * 1000)
+                                want = (uint64_t) ((u128) goal * (u128) c[i].owed / total_owed);
+                        ask(&c[i], want, &left);
+                }
+        } else {
+                /* Who owes the most is asked first: at least a batch, so a
+                 * share too small to be worth a write waits, and is asked
+                 * with the next.  goal / batch of them (and one) are enough
+                 * to look at. */
+                select_first(c, n, (size_t) min_u64(goal / batch + 2, n), candidate_by_owed_desc);
+                for (size_t i = 0; i < n && left > 0; i++) {
+                        if (c[i].owed <= 0)
+                                continue;
+                        ask(&c[i], max_u64(owed_pages(c[i].owed), min_u64(batch, c[i].avail)), &left);
+                }
         }
         /* Leftovers of the rounding (and of VMs that gave ahead): to the
          * largest residuals, a page to those already asked, a batch to

@@ -407,6 +407,31 @@ static void test_a_round_that_fits_every_vm_asks_exact_shares(void **state) {
         plan_done(&p);
 }
 
+/* Debts larger than the round (VMs that could not give what they were
+ * asked last time) share the round in proportion: the largest debtor does
+ * not take it all while the small ones wait. */
+static void test_debts_beyond_the_goal_share_the_round(void **state) {
+        PlannerVm vms[5];
+        char ids[5][16];
+        Policy d = pol(100);
+        Plan p = {};
+        PlanRequest req = { .goal_pages = 31, .round_cap = 31, .zap_max = ZAP_MAX, .batch_pages = 64,
+                            .max_vms = 16 };
+
+        for (size_t i = 0; i < 5; i++) {
+                snprintf(ids[i], sizeof(ids[i]), "%zu-1", i);
+                vms[i] = (PlannerVm) { .id = ids[i], .shadow_pages = 512u << i, .policy = &d,
+                                       .owed_milli = 32000 << i };
+        }
+        /* Shares of 31 pages: 1, 2, 4, 8, 16, on debts of 32 << i: 33 << i
+         * owed in all, 1023 pages for a round of 31: 1, 2, 4, 8, 16. */
+        assert_int_equal(planner_plan(vms, 5, &req, &p), 0);
+        assert_int_equal(p.n_steps, 5);
+        for (size_t i = 0; i < p.n_steps; i++)
+                assert_int_equal(p.steps[i].zap, 1u << p.steps[i].vm);
+        plan_done(&p);
+}
+
 static void test_rounds_are_fair_over_time(void **state) {
         enum { N = 50, ROUNDS = 400 };
         PlannerVm vms[N];
@@ -483,6 +508,7 @@ int main(void) {
                 cmocka_unit_test(test_many_small_shares_write_to_at_most_goal_over_batch_vms),
                 cmocka_unit_test(test_a_round_writes_to_at_most_max_vms_for_caches_and_for_tables),
                 cmocka_unit_test(test_a_round_that_fits_every_vm_asks_exact_shares),
+                cmocka_unit_test(test_debts_beyond_the_goal_share_the_round),
                 cmocka_unit_test(test_rounds_are_fair_over_time),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
