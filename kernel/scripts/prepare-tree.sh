@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # prepare-tree.sh - unpack linux-source-6.12, commit it to a fresh git
-# repository and apply kernel/series with git am.  Prints the tree's path.
+# repository and apply kernel/series with git am (KVM_RECLAIMD_SERIES=none:
+# nothing, for bench/kernel-ab.sh).  Prints the tree's path.
 # The tree is cached under $CACHE_DIR/src-<key>, keyed by the version, the
 # tarball and the series, and is shared by every flavour.  A series that
 # does not apply fails the script (and so the tests).
@@ -42,7 +43,7 @@ git "${git_id[@]}" commit -q -m "linux-source-6.12 $version"
 
 log "applying $(series_files | wc -l) patches"
 mapfile -t patches < <(series_files)
-if ! git "${git_id[@]}" am -q --whitespace=error "${patches[@]}"; then
+if ((${#patches[@]})) && ! git "${git_id[@]}" am -q --whitespace=error "${patches[@]}"; then
 	log "git am failed"
 	git "${git_id[@]}" am --abort || true
 	exit 1

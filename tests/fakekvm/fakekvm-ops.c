@@ -10,6 +10,7 @@
  *   1                  the mount root
  *   2                  .fake_log
  *   3                  mmu_shadow_zapped (the global sum, like KVM's)
+ *   4                  mmu_vms (every VM's counters)
  *   id << 4 | file     a VM directory (file 0) or one of its files
  *
  * VM ids are never reused, so an inode of a removed VM can never name
@@ -33,10 +34,12 @@
 #define INO_ROOT FUSE_ROOT_ID
 #define INO_LOG 2
 #define INO_GLOBAL_ZAPPED 3
+#define INO_VMS 4
 #define INO_VM_SHIFT 4
 
 #define FAKE_LOG_NAME ".fake_log"
 #define GLOBAL_ZAPPED_NAME "mmu_shadow_zapped"
+_Static_assert(VMF_COUNT <= 1u << INO_VM_SHIFT, "VM files fit in the inode");
 
 /*
  * Every name change goes through the VFS (mkdir, rmdir), which updates the
@@ -53,8 +56,12 @@ static const struct vm_file_info {
 	[VMF_DIR] = { NULL, S_IFDIR | 0755, false, false },
 	[VMF_SHADOW_PAGES] = { KVM_RECLAIM_FILE_SHADOW_PAGES, S_IFREG | 0444,
 			       true, true },
+	[VMF_TDP_PAGES] = { KVM_RECLAIM_FILE_TDP_PAGES, S_IFREG | 0444, true,
+			    true },
 	[VMF_CACHE_PAGES] = { KVM_RECLAIM_FILE_CACHE_PAGES, S_IFREG | 0444,
 			      true, true },
+	[VMF_PAGETABLE_BYTES] = { KVM_RECLAIM_FILE_PAGETABLE_BYTES,
+				  S_IFREG | 0444, true, true },
 	[VMF_RECLAIM] = { KVM_RECLAIM_FILE_RECLAIM, S_IFREG | 0600, true,
 			  true },
 	[VMF_SHADOW_ZAPPED] = { "mmu_shadow_zapped", S_IFREG | 0444, true,
@@ -75,6 +82,17 @@ struct handle {
 	bool filled;
 	size_t len;
 	char buf[256]; /* content made at the read at offset 0 */
+	char *big;     /* mmu_vms: the content, made at the read at offset 0 */
+	/*
+	 * mmu_reclaim: the result of this file's last command, which its
+	 * reads return (the kernel keeps it per open file).  A write rewinds
+	 * the file in the kernel; FUSE moves the position past the bytes
+	 * written instead, so the next read's offset becomes the new 0.
+	 */
+	bool has_result;
+	bool rewound;
+	off_t base;
+	struct vm_result result;
 };
 
 static fuse_ino_t vm_ino(const struct vm *vm, enum vm_file file)
@@ -129,6 +147,7 @@ static int get_attr(fuse_ino_t ino, struct vm *vm, struct stat *st)
 		return 0;
 	case INO_LOG:
 	case INO_GLOBAL_ZAPPED:
+	case INO_VMS:
 		fill_stat(st, ino, S_IFREG | 0444, fk.mounted);
 		return 0;
 	}
@@ -149,6 +168,8 @@ static fuse_ino_t root_child(const char *name)
 		return INO_LOG;
 	if (!strcmp(name, GLOBAL_ZAPPED_NAME))
 		return INO_GLOBAL_ZAPPED;
+	if (!strcmp(name, KVM_RECLAIM_FILE_VMS))
+		return INO_VMS;
 	vm = vmtable_find_name(&fk.vms, name);
 	return vm ? vm_ino(vm, VMF_DIR) : 0;
 }
@@ -407,8 +428,9 @@ static bool add_dirent(fuse_req_t req, char *buf, size_t size, size_t *used,
 }
 
 /*
- * Positions: 0 ".", 1 "..", then in the root 2 the global stat file and
- * 3 + slot each VM; in a VM directory 2 + i its i-th listed file.  The
+ * Positions: 0 ".", 1 "..", then in the root 2 the global stat file, 3
+ * mmu_vms and 4 + slot each VM; in a VM directory 2 + i its i-th listed
+ * file.  The
  * offset handed back is the next position.  .fake_log and .fake_state
  * are not listed: the daemon must see only what debugfs shows.
  */
@@ -439,8 +461,11 @@ static void fk_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		} else if (ino == INO_ROOT && pos == 2) {
 			name = GLOBAL_ZAPPED_NAME;
 			child = INO_GLOBAL_ZAPPED;
+		} else if (ino == INO_ROOT && pos == 3) {
+			name = KVM_RECLAIM_FILE_VMS;
+			child = INO_VMS;
 		} else if (ino == INO_ROOT) {
-			size_t slot = (size_t)pos - 3;
+			size_t slot = (size_t)pos - 4;
 			struct vm *v;
 
 			if (slot >= fk.vms.nslots)
@@ -475,6 +500,7 @@ static void release_handle(struct handle *h)
 		vm_put(h->vm);
 		pthread_mutex_unlock(&fk.lock);
 	}
+	free(h->big);
 	free(h);
 }
 
@@ -489,7 +515,7 @@ static void fk_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	h->ino = ino;
 	pthread_mutex_lock(&fk.lock);
-	if (ino == INO_LOG || ino == INO_GLOBAL_ZAPPED) {
+	if (ino == INO_LOG || ino == INO_GLOBAL_ZAPPED || ino == INO_VMS) {
 		h->file = VMF_DIR; /* i.e. not a VM file */
 	} else if (!(h->vm = ino_vm(ino))) {
 		err = -ENOENT;
@@ -542,12 +568,76 @@ static int make_content(struct handle *h, char *buf, size_t size)
 	vm_advance(h->vm, vm_now_ns());
 	switch (h->file) {
 	case VMF_RECLAIM:
-		return vm_format_result(&h->vm->last, buf, size);
+		return vm_format_result(h->has_result ? &h->result :
+							&h->vm->last,
+					buf, size);
 	case VMF_FAKE_STATE:
 		return vm_format_state(h->vm, buf, size);
 	default:
 		return vm_format_stat(h->vm, h->file, buf, size);
 	}
+}
+
+/*
+ * mmu_vms: every live VM's line, made whole at the read at offset 0 (a
+ * seq_file makes it in pieces, under kvm_lock, which a reader can't tell
+ * from this).  Lock held.
+ */
+static int make_vms(struct handle *h)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t s = 0; s < fk.vms.nslots; s++) {
+		struct vm *vm = vmtable_slot(&fk.vms, s);
+		char line[256];
+		int n;
+
+		if (!vm)
+			continue;
+		vm_advance(vm, vm_now_ns());
+		n = vm_format_vms_line(vm, line, sizeof(line));
+		if (n < 0 || (size_t)n >= sizeof(line))
+			continue;
+		if (len + (size_t)n > cap) {
+			char *bigger = realloc(buf, cap * 2 + (size_t)n);
+
+			if (!bigger) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = bigger;
+			cap = cap * 2 + (size_t)n;
+		}
+		memcpy(buf + len, line, (size_t)n);
+		len += (size_t)n;
+	}
+	free(h->big);
+	h->big = buf;
+	h->len = len;
+	h->filled = true;
+	return 0;
+}
+
+static void read_vms(fuse_req_t req, struct handle *h, size_t size, off_t off)
+{
+	int err = 0;
+
+	/* Reply under the lock: another read on this fd may remake h->big. */
+	pthread_mutex_lock(&fk.lock);
+	if (off == 0 || !h->filled)
+		err = make_vms(h);
+	if (err)
+		fuse_reply_err(req, -err);
+	else if (off < 0 || (size_t)off >= h->len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, h->big + off,
+			       h->len - (size_t)off < size ?
+				       h->len - (size_t)off : size);
+	pthread_mutex_unlock(&fk.lock);
 }
 
 static void fk_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -558,6 +648,10 @@ static void fk_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	size_t n = 0;
 
 	(void)ino;
+	if (h->ino == INO_VMS) {
+		read_vms(req, h, size, off);
+		return;
+	}
 	if (h->ino == INO_LOG) {
 		char *buf = malloc(size ? size : 1);
 
@@ -579,6 +673,12 @@ static void fk_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * small pieces still gets one consistent number.
 	 */
 	pthread_mutex_lock(&fk.lock);
+	if (h->rewound) {
+		h->rewound = false;
+		h->base = off;
+		h->filled = false;
+	}
+	off -= h->base;
 	if (off == 0 || !h->filled) {
 		int len = make_content(h, h->buf, sizeof(h->buf));
 
@@ -638,6 +738,9 @@ static void do_reclaim(fuse_req_t req, struct handle *h, const char *buf,
 	if (!err) {
 		vm_apply_cmd(vm, &cmd, &res);
 		vm->last = res;
+		h->result = res;
+		h->has_result = true;
+		h->rewound = true;
 		vm_format_result(&res, result, sizeof(result));
 		result[strcspn(result, "\n")] = '\0';
 	} else {

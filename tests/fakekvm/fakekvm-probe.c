@@ -12,6 +12,11 @@
  *   fakekvm-probe write-read FILE DATA   O_RDWR, write, then read on the
  *                                        same fd -> "ok <text read>"
  *   fakekvm-probe timed-write FILE DATA  like write, then " <ms>"
+ *   fakekvm-probe writers FILE CMD1 CMD2 two fds write CMD1 and CMD2, each
+ *                                        reads back; a third fd that never
+ *                                        wrote reads; fd 1 writes CMD2 and
+ *                                        reads again -> "ok 1=<> 2=<> 3=<>
+ *                                        again=<>"
  *   fakekvm-probe read FILE [CHUNK]      read to EOF in CHUNK-byte reads
  *                                        -> "ok <text>" | "<ERRNO>"
  *   fakekvm-probe pread FILE OFFSET      -> "ok <text>" | "<ERRNO>"
@@ -46,7 +51,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: fakekvm-probe write|write-read|timed-write "
-			"FILE DATA | read FILE [CHUNK] | pread|lseek FILE "
+			"FILE DATA | writers FILE CMD1 CMD2 | read FILE [CHUNK] | pread|lseek FILE "
 			"OFFSET | open FILE r|w|rw | held-read FILE DIR | "
 			"inotify DIR CMD [ARG...] | mkdir|rmdir|unlink|create PATH | "
 			"rename OLD NEW\n");
@@ -105,20 +110,25 @@ static size_t unescape(const char *s, char *out)
 	return n;
 }
 
-static void print_escaped(const char *buf, size_t len)
+static void print_escaped_to(FILE *f, const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
 		if (c == '\n')
-			fputs("\\n", stdout);
+			fputs("\\n", f);
 		else if (c == '\\')
-			fputs("\\\\", stdout);
+			fputs("\\\\", f);
 		else if (c < 0x20 || c >= 0x7f)
-			printf("\\x%02x", c);
+			fprintf(f, "\\x%02x", c);
 		else
-			putchar(c);
+			fputc(c, f);
 	}
+}
+
+static void print_escaped(const char *buf, size_t len)
+{
+	print_escaped_to(stdout, buf, len);
 }
 
 static double now_ms(void)
@@ -363,6 +373,55 @@ static int do_path_op(const char *op, const char *path, const char *path2)
 	return 0;
 }
 
+/* Read what fd gives now, escaped, into out (NUL-terminated). */
+static int read_escaped(int fd, char *out, size_t size)
+{
+	char buf[512];
+	ssize_t r = read(fd, buf, sizeof(buf) - 1);
+	FILE *f;
+
+	if (r < 0)
+		return -errno;
+	f = fmemopen(out, size, "w");
+	if (!f)
+		return -ENOMEM;
+	print_escaped_to(f, buf, (size_t)r);
+	fclose(f);
+	return 0;
+}
+
+static int do_writers(const char *file, const char *cmd1, const char *cmd2)
+{
+	char c1[256], c2[256], r[4][256];
+	size_t l1 = unescape(cmd1, c1), l2 = unescape(cmd2, c2);
+	int fd[3], err = 0;
+
+	for (int i = 0; i < 3; i++) {
+		fd[i] = open(file, O_RDWR);
+		if (fd[i] < 0)
+			return fail(errno);
+	}
+	if (write(fd[0], c1, l1) != (ssize_t)l1 ||
+	    write(fd[1], c2, l2) != (ssize_t)l2)
+		err = errno;
+	if (!err)
+		err = -read_escaped(fd[0], r[0], sizeof(r[0]));
+	if (!err)
+		err = -read_escaped(fd[1], r[1], sizeof(r[1]));
+	if (!err)
+		err = -read_escaped(fd[2], r[2], sizeof(r[2]));
+	if (!err && write(fd[0], c2, l2) != (ssize_t)l2)
+		err = errno;
+	if (!err)
+		err = -read_escaped(fd[0], r[3], sizeof(r[3]));
+	for (int i = 0; i < 3; i++)
+		close(fd[i]);
+	if (err)
+		return fail(err);
+	printf("ok 1=%s 2=%s 3=%s again=%s\n", r[0], r[1], r[2], r[3]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3)
@@ -371,6 +430,8 @@ int main(int argc, char **argv)
 		return do_write(argv[2], argv[3], 0);
 	if (!strcmp(argv[1], "write-read") && argc == 4)
 		return do_write(argv[2], argv[3], 1);
+	if (!strcmp(argv[1], "writers") && argc == 5)
+		return do_writers(argv[2], argv[3], argv[4]);
 	if (!strcmp(argv[1], "timed-write") && argc == 4)
 		return do_write(argv[2], argv[3], 2);
 	if (!strcmp(argv[1], "read") && (argc == 3 || argc == 4))

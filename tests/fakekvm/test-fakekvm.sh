@@ -59,23 +59,31 @@ result() { cat "$mnt/$1/mmu_reclaim"; }
 log_of() { grep "^$1 " "$mnt/.fake_log"; }
 
 # --- layout ------------------------------------------------------------
-check "empty root lists only the global stat" "mmu_shadow_zapped" "$(ls -A "$mnt")"
+check "empty root lists the global stat and mmu_vms" "mmu_shadow_zapped mmu_vms" \
+	"$(ls -A "$mnt" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
+check "mmu_vms of no VM is empty" "" "$(cat "$mnt/mmu_vms")"
+check "mmu_vms mode" "444 regular empty file" "$(stat -c '%a %F' "$mnt/mmu_vms")"
 check "root mode" "755 directory" "$(stat -c '%a %F' "$mnt")"
 check "mkdir creates a VM" "ok" "$(probe mkdir "$mnt/100-1")"
 check "VM dir mode" "755 directory" "$(stat -c '%a %F' "$mnt/100-1")"
 check "VM dir lists the kernel's files only" \
-	"mmu_cache_pages mmu_reclaim mmu_shadow_pages mmu_shadow_zapped pages_1g pages_2m pages_4k remote_tlb_flush" \
+	"mmu_cache_pages mmu_pagetable_bytes mmu_reclaim mmu_shadow_pages mmu_shadow_zapped pages_1g pages_2m pages_4k remote_tlb_flush tdp_mmu_pages" \
 	"$(ls -A "$mnt/100-1" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
 check "file modes" \
-	"444 mmu_shadow_pages;444 mmu_cache_pages;600 mmu_reclaim;600 .fake_state;444 mmu_shadow_zapped;444 pages_4k;" \
-	"$(cd "$mnt/100-1" && stat -c '%a %n' mmu_shadow_pages mmu_cache_pages mmu_reclaim .fake_state mmu_shadow_zapped pages_4k | tr '\n' ';')"
+	"444 mmu_shadow_pages;444 tdp_mmu_pages;444 mmu_cache_pages;444 mmu_pagetable_bytes;600 mmu_reclaim;600 .fake_state;444 mmu_shadow_zapped;444 pages_4k;" \
+	"$(cd "$mnt/100-1" && stat -c '%a %n' mmu_shadow_pages tdp_mmu_pages mmu_cache_pages mmu_pagetable_bytes mmu_reclaim .fake_state mmu_shadow_zapped pages_4k | tr '\n' ';')"
 check "log mode" "444 regular empty file" "$(stat -c '%a %F' "$mnt/.fake_log")"
 check "new VM: shadow 0" "ok 0\n" "$(probe read "$mnt/100-1/mmu_shadow_pages")"
 check "new VM: cache 0" "ok 0\n" "$(probe read "$mnt/100-1/mmu_cache_pages")"
+check "new VM: tdp 0" "ok 0\n" "$(probe read "$mnt/100-1/tdp_mmu_pages")"
+check "new VM: bytes 0" "ok 0\n" "$(probe read "$mnt/100-1/mmu_pagetable_bytes")"
+check "mmu_vms lists the new VM" \
+	"100-1 mmu_shadow_pages=0 tdp_mmu_pages=0 mmu_cache_pages=0 mmu_pagetable_bytes=0 mmu_shadow_pages_max=15728" \
+	"$(cat "$mnt/mmu_vms")"
 check "result before the first command is zero" \
 	"ok caches_freed=0 zapped=0 busy_vcpus=0\n" "$(probe read "$mnt/100-1/mmu_reclaim")"
 check "new VM state" \
-	"shadow=0 cache=0 vcpus=1 busy=0 pinned=4 fail=none garbage=0 delay_ms=0 zapped_total=0 reclaims=0" \
+	"shadow=0 tdp=0 cache=0 vcpus=1 busy=0 pinned=4 empty=0 cold=0 kvm_max=15728 limit=0 shadow_max=15728 fail=none garbage=0 delay_ms=0 zapped_total=0 reclaims=0" \
 	"$(fakekvm_get "$mnt" 100-1)"
 
 # --- mkdir / rmdir rules ----------------------------------------------------
@@ -109,7 +117,7 @@ check "fakekvm_remove_vm fires IN_DELETE" "IN_DELETE|IN_ISDIR 300-3" \
 
 # --- nonseekable stat files ------------------------------------------------
 fakekvm_add_vm "$mnt" 200 2 1234 56 4
-for f in mmu_shadow_pages mmu_cache_pages mmu_reclaim pages_4k; do
+for f in mmu_shadow_pages tdp_mmu_pages mmu_cache_pages mmu_pagetable_bytes mmu_reclaim pages_4k; do
 	check "pread($f, 1) is ESPIPE" "ESPIPE" "$(probe pread "$mnt/200-2/$f" 1)"
 	check "pread($f, 0) is ESPIPE" "ESPIPE" "$(probe pread "$mnt/200-2/$f" 0)"
 	check "lseek($f) is ESPIPE" "ESPIPE" "$(probe lseek "$mnt/200-2/$f" 0)"
@@ -133,6 +141,8 @@ long="zap $(printf '%027d' 1)" # 31 bytes, + newline = KVM_RECLAIM_CMD_MAX_LEN
 for bad in '\n' 'zap' 'zap ' 'zap\n' 'zap 0' 'zap 65537' 'zap -1' 'zap 1x' \
 	'zap +1' 'zap 0x10' 'zap  1' 'zap 1 ' ' zap 1' 'zap 1\n\n' 'caches extra' \
 	'caches\n\n' ' caches' 'CACHES' 'caches\0' 'zap 99999999999999999999999' \
+	'free-empty 1' 'free-empty ' 'free_empty' 'zap-cold' 'zap-cold 0' 'zap-cold 65537' \
+	'zap-cold  1' 'limit' 'limit 1' 'limit 63' 'limit -1' 'limit 99999999999999999999999' \
 	"${long}0\\n" 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'; do
 	check "reclaim '$bad' is EINVAL" "EINVAL" "$(reclaim 400-4 "$bad")"
 done
@@ -167,6 +177,18 @@ expected_log=$(
 400-4 CACHES -> -EINVAL
 400-4 caches\x00 -> -EINVAL
 400-4 zap 99999999999999999999999 -> -EINVAL
+400-4 free-empty 1 -> -EINVAL
+400-4 free-empty  -> -EINVAL
+400-4 free_empty -> -EINVAL
+400-4 zap-cold -> -EINVAL
+400-4 zap-cold 0 -> -EINVAL
+400-4 zap-cold 65537 -> -EINVAL
+400-4 zap-cold  1 -> -EINVAL
+400-4 limit -> -EINVAL
+400-4 limit 1 -> -EINVAL
+400-4 limit 63 -> -EINVAL
+400-4 limit -1 -> -EINVAL
+400-4 limit 99999999999999999999999 -> -EINVAL
 400-4 ${long}0 -> -EINVAL
 400-4 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... -> -EINVAL
 400-4 zap 1 -> caches_freed=0 zapped=1 busy_vcpus=0
@@ -208,15 +230,66 @@ fakekvm_set "$mnt" 400-4 vcpus=4 cache=10 busy=1 # 3 3 2 2
 reclaim 400-4 'caches\n' >/dev/null
 check "caches skips the busy vCPU" "caches_freed=7 zapped=0 busy_vcpus=1 3" \
 	"$(result 400-4) $(state 400-4 cache)"
-fakekvm_set "$mnt" 400-4 busy=4
+fakekvm_set "$mnt" 400-4 busy=0
+check "the busy vCPU asked frees its caches when it runs again" "0" "$(state 400-4 cache)"
+fakekvm_set "$mnt" 400-4 cache=8 busy=4
 reclaim 400-4 'caches' >/dev/null
-check "all busy: nothing freed, all counted" "caches_freed=0 zapped=0 busy_vcpus=4 3" \
+check "all busy: nothing freed, all counted" "caches_freed=0 zapped=0 busy_vcpus=4 8" \
+	"$(result 400-4) $(state 400-4 cache)"
+fakekvm_set "$mnt" 400-4 busy=2
+check "each vCPU frees its own when it runs again" "4" "$(state 400-4 cache)"
+fakekvm_set "$mnt" 400-4 cache=+6
+reclaim 400-4 'caches' >/dev/null
+check "not busy: freed at once" "caches_freed=2 zapped=0 busy_vcpus=2 8" \
 	"$(result 400-4) $(state 400-4 cache)"
 fakekvm_set "$mnt" 400-4 busy=0
-reclaim 400-4 'caches' >/dev/null
-check "no longer busy: freed" "caches_freed=3 zapped=0 busy_vcpus=0 0" \
-	"$(result 400-4) $(state 400-4 cache)"
 check "caches does not zap" "900" "$(state 400-4 shadow)"
+
+# --- page tables: free-empty, zap-cold, limit, bytes, mmu_vms ------------------
+fakekvm_add_vm "$mnt" 450 4 300 0 1
+fakekvm_set "$mnt" 450-4 tdp=200 empty=50 cold=120
+check "mmu_pagetable_bytes: 300 shadow and 200 TDP pages" "ok $((300 * (8192 + 184) + 200 * (4096 + 184)))\n" \
+	"$(probe read "$mnt/450-4/mmu_pagetable_bytes")"
+check "zap takes no TDP table" "caches_freed=0 zapped=10 busy_vcpus=0 290 200" \
+	"$(reclaim 450-4 'zap 10' >/dev/null; result 450-4) $(state 450-4 shadow) $(state 450-4 tdp)"
+check "free-empty frees the empty tables, TDP first" "caches_freed=0 zapped=50 busy_vcpus=0 150 290 0" \
+	"$(reclaim 450-4 'free-empty\n' >/dev/null; result 450-4) $(state 450-4 tdp) $(state 450-4 shadow) $(state 450-4 empty)"
+check "a second free-empty frees nothing" "caches_freed=0 zapped=0 busy_vcpus=0" \
+	"$(reclaim 450-4 'free-empty' >/dev/null; result 450-4)"
+check "zap-cold N takes at most N cold tables" "caches_freed=0 zapped=100 busy_vcpus=0 50 290 20" \
+	"$(reclaim 450-4 'zap-cold 100' >/dev/null; result 450-4) $(state 450-4 tdp) $(state 450-4 shadow) $(state 450-4 cold)"
+fakekvm_set "$mnt" 450-4 cold=70
+check "zap-cold goes on to shadow pages" "caches_freed=0 zapped=70 busy_vcpus=0 0 270 0" \
+	"$(reclaim 450-4 'zap-cold 65536' >/dev/null; result 450-4) $(state 450-4 tdp) $(state 450-4 shadow) $(state 450-4 cold)"
+check "limit N zaps down to N" "caches_freed=0 zapped=70 busy_vcpus=0 200 200" \
+	"$(reclaim 450-4 'limit 200' >/dev/null; result 450-4) $(state 450-4 shadow) $(state 450-4 shadow_max)"
+check "mmu_vms shows the cap in force" \
+	"450-4 mmu_shadow_pages=200 tdp_mmu_pages=0 mmu_cache_pages=0 mmu_pagetable_bytes=$((200 * (8192 + 184))) mmu_shadow_pages_max=200" \
+	"$(grep '^450-4 ' "$mnt/mmu_vms")"
+fakekvm_set "$mnt" 450-4 kvm_max=100
+check "KVM's cap below the limit wins" "100" "$(state 450-4 shadow_max)"
+check "limit 0 leaves KVM's cap" "caches_freed=0 zapped=100 busy_vcpus=0 100 0" \
+	"$(reclaim 450-4 'limit 0' >/dev/null; result 450-4) $(state 450-4 shadow) $(state 450-4 limit)"
+fakekvm_set "$mnt" 450-4 pinned=98 kvm_max=15728
+check "limit 64 stops at pinned roots; the cap stays above them" "caches_freed=0 zapped=2 busy_vcpus=0 98 98" \
+	"$(reclaim 450-4 'limit 64' >/dev/null; result 450-4) $(state 450-4 shadow) $(state 450-4 shadow_max)"
+check "empty= and cold= can't exceed the tables" "EINVAL EINVAL" \
+	"$(probe write "$mnt/450-4/.fake_state" 'empty=1') $(probe write "$mnt/450-4/.fake_state" 'cold=1')"
+check "kvm_max= below 64 is refused" "EINVAL" "$(probe write "$mnt/450-4/.fake_state" 'kvm_max=63')"
+check "mmu_vms lists every VM once" "100-1 200-2 400-4 450-4" \
+	"$(cut -d' ' -f1 "$mnt/mmu_vms" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
+check "mmu_vms read in 7-byte pieces is the same" "$(cat "$mnt/mmu_vms")" \
+	"$(dd if="$mnt/mmu_vms" bs=7 2>/dev/null)"
+check "mmu_vms is seekable (a seq_file)" "ok 100-1" \
+	"$(probe pread "$mnt/mmu_vms" 0 | cut -d' ' -f1-2)"
+
+# --- the result belongs to the writer -----------------------------------------
+fakekvm_set "$mnt" 400-4 cache=5
+check "two writers read their own results, a reader the VM's last, a write rewinds" \
+	"ok 1=caches_freed=0 zapped=2 busy_vcpus=0\n 2=caches_freed=5 zapped=0 busy_vcpus=0\n 3=caches_freed=5 zapped=0 busy_vcpus=0\n again=caches_freed=0 zapped=0 busy_vcpus=0\n" \
+	"$(probe writers "$mnt/400-4/mmu_reclaim" 'zap 2' 'caches\n')"
+check "write then read on one fd gives that result" "ok caches_freed=0 zapped=1 busy_vcpus=0\n" \
+	"$(probe write-read "$mnt/400-4/mmu_reclaim" 'zap 1')"
 
 # --- fail= --------------------------------------------------------------------
 fakekvm_add_vm "$mnt" 500 5 100 10 2

@@ -59,7 +59,10 @@ struct vm *vm_new(const char *name)
 	if (!vm)
 		return NULL;
 	vm->vcpu_cache = calloc(1, sizeof(*vm->vcpu_cache));
-	if (!vm->vcpu_cache) {
+	vm->vcpu_asked = calloc(1, sizeof(*vm->vcpu_asked));
+	if (!vm->vcpu_cache || !vm->vcpu_asked) {
+		free(vm->vcpu_cache);
+		free(vm->vcpu_asked);
 		free(vm);
 		return NULL;
 	}
@@ -69,6 +72,8 @@ struct vm *vm_new(const char *name)
 	vm->created = time(NULL);
 	vm->vcpus = 1;
 	vm->pinned = FAKEKVM_DEFAULT_PINNED;
+	vm->kvm_max = FAKEKVM_DEFAULT_KVM_MAX;
+	vm->shadow_max = FAKEKVM_DEFAULT_KVM_MAX;
 	vm->grow_ns = vm_now_ns();
 	return vm;
 }
@@ -79,6 +84,7 @@ void vm_free(struct vm *vm)
 		return;
 	pthread_mutex_destroy(&vm->reclaim_lock);
 	free(vm->vcpu_cache);
+	free(vm->vcpu_asked);
 	free(vm);
 }
 
@@ -133,81 +139,178 @@ void vm_advance(struct vm *vm, uint64_t now_ns)
 	vm->grow_ns = now_ns;
 	if (elapsed == 0)
 		return;
-	if (grow_shadow_rate)
-		vm->shadow = sat_add(vm->shadow,
-				     grow_pages(grow_shadow_rate, elapsed,
-						&vm->grow_rem_shadow));
+	/* Faults never take the shadow pages past the cap in force. */
+	if (grow_shadow_rate) {
+		uint64_t grown = sat_add(vm->shadow,
+					 grow_pages(grow_shadow_rate, elapsed,
+						    &vm->grow_rem_shadow));
+
+		if (grown > vm->shadow_max)
+			grown = vm->shadow > vm->shadow_max ? vm->shadow :
+							      vm->shadow_max;
+		vm->shadow = grown;
+	}
 	if (grow_cache_rate && vm->vcpus)
 		grow_cache(vm, grow_pages(grow_cache_rate, elapsed,
 					  &vm->grow_rem_cache));
 }
 
+/* The commands, as rows of the kernel's command table. */
+static const struct {
+	const char *name;
+	enum vm_cmd_op op;
+	uint64_t max; /* 0: no argument */
+	bool zero;    /* 0 is an argument */
+} cmds[] = {
+	{ KVM_RECLAIM_CMD_CACHES, VM_CMD_CACHES, 0, false },
+	{ KVM_RECLAIM_CMD_ZAP, VM_CMD_ZAP, KVM_RECLAIM_ZAP_MAX, false },
+	{ KVM_RECLAIM_CMD_FREE_EMPTY, VM_CMD_FREE_EMPTY, 0, false },
+	{ KVM_RECLAIM_CMD_ZAP_COLD, VM_CMD_ZAP_COLD, KVM_RECLAIM_ZAP_MAX, false },
+	{ KVM_RECLAIM_CMD_LIMIT, VM_CMD_LIMIT, UINT64_MAX, true },
+};
+
+/* Decimal digits only (no sign, no 0x), within [zero ? 0 : 1, max]. */
+static int parse_arg(const char *s, size_t len, uint64_t max, bool zero,
+		     uint64_t *out)
+{
+	uint64_t n = 0;
+
+	if (len == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (!isdigit((unsigned char)s[i]) || n > (max - d) / 10)
+			return -EINVAL; /* also stops overflow */
+		n = n * 10 + d;
+	}
+	if (n == 0 && !zero)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
 int vm_parse_cmd(const char *buf, size_t len, struct vm_cmd *cmd)
 {
-	const size_t caches_len = strlen(KVM_RECLAIM_CMD_CACHES);
-	const size_t zap_len = strlen(KVM_RECLAIM_CMD_ZAP);
-	uint64_t n = 0;
-	size_t i;
-
 	/* The limit counts the newline, like the kernel's buffer. */
 	if (len == 0 || len > KVM_RECLAIM_CMD_MAX_LEN)
 		return -EINVAL;
 	if (buf[len - 1] == '\n')
 		len--;
 
-	if (len == caches_len && !memcmp(buf, KVM_RECLAIM_CMD_CACHES, len)) {
-		cmd->op = VM_CMD_CACHES;
-		cmd->n = 0;
-		return 0;
-	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		size_t n = strlen(cmds[i].name);
 
-	/* "zap N": one space, then decimal digits only (no sign, no 0x). */
-	if (len <= zap_len + 1 || memcmp(buf, KVM_RECLAIM_CMD_ZAP, zap_len) ||
-	    buf[zap_len] != ' ')
-		return -EINVAL;
-	for (i = zap_len + 1; i < len; i++) {
-		if (!isdigit((unsigned char)buf[i]))
-			return -EINVAL;
-		n = n * 10 + (uint64_t)(buf[i] - '0');
-		if (n > KVM_RECLAIM_ZAP_MAX)
-			return -EINVAL; /* also stops overflow */
+		if (len < n || memcmp(buf, cmds[i].name, n))
+			continue;
+		if (!cmds[i].max && len == n) {
+			cmd->op = cmds[i].op;
+			cmd->n = 0;
+			return 0;
+		}
+		/* "name N": one space, then the number. */
+		if (cmds[i].max && len > n && buf[n] == ' ' &&
+		    !parse_arg(buf + n + 1, len - n - 1, cmds[i].max,
+			       cmds[i].zero, &cmd->n)) {
+			cmd->op = cmds[i].op;
+			/* The kernel's handler refuses a limit below its minimum. */
+			if (cmd->op == VM_CMD_LIMIT && cmd->n &&
+			    cmd->n < KVM_RECLAIM_LIMIT_MIN)
+				return -EINVAL;
+			return 0;
+		}
 	}
-	if (n < 1)
-		return -EINVAL;
-	cmd->op = VM_CMD_ZAP;
-	cmd->n = (uint32_t)n;
-	return 0;
+	return -EINVAL;
+}
+
+/* Shadow pages a zap may take: all but the pinned roots. */
+static uint64_t zappable_shadow(const struct vm *vm)
+{
+	return vm->shadow > vm->pinned ? vm->shadow - vm->pinned : 0;
+}
+
+/* Take up to n tables, TDP MMU ones first, then shadow pages. */
+static uint64_t take_tables(struct vm *vm, uint64_t n)
+{
+	uint64_t t = n < vm->tdp ? n : vm->tdp, s;
+
+	vm->tdp -= t;
+	n -= t;
+	s = n < zappable_shadow(vm) ? n : zappable_shadow(vm);
+	vm->shadow -= s;
+	vm->zapped_total += s;
+	return t + s;
+}
+
+/* empty and cold can only name tables that exist. */
+static void clamp_tables(struct vm *vm)
+{
+	uint64_t tables = sat_add(vm->tdp, zappable_shadow(vm));
+
+	if (vm->empty > tables)
+		vm->empty = tables;
+	if (vm->cold > tables)
+		vm->cold = tables;
 }
 
 void vm_apply_cmd(struct vm *vm, const struct vm_cmd *cmd,
 		  struct vm_result *res)
 {
+	uint64_t z = 0, cap;
+
 	memset(res, 0, sizeof(*res));
 
-	if (cmd->op == VM_CMD_CACHES) {
+	switch (cmd->op) {
+	case VM_CMD_CACHES:
 		/*
-		 * The kernel trylocks each vCPU: one busy in a fault is
-		 * skipped, counted, and keeps its caches.
+		 * The kernel trylocks each vCPU's mutex: one busy in KVM_RUN
+		 * (maybe in a fault) keeps its caches for now, is counted,
+		 * and is asked to free them itself when it runs again.
 		 */
 		for (uint32_t i = 0; i < vm->vcpus; i++) {
 			if (i < vm->busy) {
 				res->busy_vcpus++;
+				vm->vcpu_asked[i] = true;
 				continue;
 			}
 			res->caches_freed += vm->vcpu_cache[i];
 			vm->vcpu_cache[i] = 0;
+			vm->vcpu_asked[i] = false;
 		}
-	} else {
-		uint64_t zappable =
-			vm->shadow > vm->pinned ? vm->shadow - vm->pinned : 0;
-		uint64_t z = cmd->n < zappable ? cmd->n : zappable;
-
+		break;
+	case VM_CMD_ZAP:
+		/* Oldest shadow pages; TDP MMU tables are not shadow pages. */
+		z = cmd->n < zappable_shadow(vm) ? cmd->n : zappable_shadow(vm);
 		vm->shadow -= z;
 		vm->zapped_total += z;
-		if (z)
-			vm->tlb_flushes++;
-		res->zapped = z;
+		break;
+	case VM_CMD_FREE_EMPTY:
+		z = take_tables(vm, vm->empty);
+		vm->empty = 0;
+		break;
+	case VM_CMD_ZAP_COLD:
+		z = take_tables(vm, cmd->n < vm->cold ? cmd->n : vm->cold);
+		vm->cold -= z;
+		break;
+	case VM_CMD_LIMIT:
+		/* The lower of the two caps; pinned roots can't go. */
+		vm->limit = cmd->n;
+		cap = vm->limit && vm->limit < vm->kvm_max ? vm->limit :
+							     vm->kvm_max;
+		if (vm->shadow > cap) {
+			z = vm->shadow - cap;
+			if (z > zappable_shadow(vm))
+				z = zappable_shadow(vm);
+			vm->shadow -= z;
+			vm->zapped_total += z;
+		}
+		vm->shadow_max = vm->shadow > cap ? vm->shadow : cap;
+		break;
 	}
+	res->zapped = z;
+	if (z)
+		vm->tlb_flushes++;
+	clamp_tables(vm);
 	vm->reclaims++;
 }
 
@@ -305,6 +408,14 @@ struct staged {
 	uint32_t garbage;
 	bool has_delay;
 	uint32_t delay;
+	bool has_tdp, tdp_add;
+	uint64_t tdp;
+	bool has_empty;
+	uint64_t empty;
+	bool has_cold;
+	uint64_t cold;
+	bool has_kvm_max;
+	uint64_t kvm_max;
 };
 
 static int stage_token(struct staged *st, char *tok)
@@ -347,6 +458,22 @@ static int stage_token(struct staged *st, char *tok)
 		st->has_delay = true;
 		return parse_u32(val, FAKEKVM_MAX_DELAY_MS, &st->delay);
 	}
+	if (!strcmp(tok, "tdp")) {
+		st->has_tdp = true;
+		return parse_count(val, &st->tdp, &st->tdp_add);
+	}
+	if (!strcmp(tok, "empty")) {
+		st->has_empty = true;
+		return parse_u64(val, &st->empty);
+	}
+	if (!strcmp(tok, "cold")) {
+		st->has_cold = true;
+		return parse_u64(val, &st->cold);
+	}
+	if (!strcmp(tok, "kvm_max")) {
+		st->has_kvm_max = true;
+		return parse_u64(val, &st->kvm_max);
+	}
 	return -EINVAL;
 }
 
@@ -364,8 +491,9 @@ int vm_set_state(struct vm *vm, const char *buf, size_t len)
 {
 	struct staged st = { 0 };
 	uint32_t vcpus;
-	uint64_t cache_total, shadow;
+	uint64_t cache_total, shadow, tdp, tables, kvm_max;
 	uint64_t *cache = NULL;
+	bool *asked = NULL;
 	char *copy, *tok, *save;
 	int ntok = 0, err = 0;
 
@@ -403,14 +531,38 @@ int vm_set_state(struct vm *vm, const char *buf, size_t len)
 		return -EINVAL;
 	else if (st.has_shadow)
 		shadow += st.shadow;
+	tdp = vm->tdp;
+	if (st.has_tdp && !st.tdp_add)
+		tdp = st.tdp;
+	else if (st.has_tdp && tdp > UINT64_MAX - st.tdp)
+		return -EINVAL;
+	else if (st.has_tdp)
+		tdp += st.tdp;
+	/* empty= and cold= name tables that exist: TDP or zappable shadow. */
+	tables = sat_add(tdp, shadow > (st.has_pinned ? st.pinned : vm->pinned) ?
+				      shadow - (st.has_pinned ? st.pinned :
+								vm->pinned) :
+				      0);
+	if ((st.has_empty && st.empty > tables) ||
+	    (st.has_cold && st.cold > tables))
+		return -EINVAL;
+	kvm_max = st.has_kvm_max ? st.kvm_max : vm->kvm_max;
+	if (kvm_max < KVM_RECLAIM_LIMIT_MIN)
+		return -EINVAL;
 
 	if (vcpus != vm->vcpus) {
 		cache = calloc(vcpus ? vcpus : 1, sizeof(*cache));
-		if (!cache)
+		asked = calloc(vcpus ? vcpus : 1, sizeof(*asked));
+		if (!cache || !asked) {
+			free(cache);
+			free(asked);
 			return -ENOMEM;
+		}
 		spread(cache, vcpus, cache_total, false);
 		free(vm->vcpu_cache);
+		free(vm->vcpu_asked);
 		vm->vcpu_cache = cache;
+		vm->vcpu_asked = asked;
 		vm->vcpus = vcpus;
 		vm->grow_next_vcpu = 0;
 	} else if (st.has_cache && st.cache_add) {
@@ -422,9 +574,28 @@ int vm_set_state(struct vm *vm, const char *buf, size_t len)
 		vm->busy = st.busy;
 	else if (vm->busy > vcpus) /* fewer vCPUs now */
 		vm->busy = vcpus;
+	/* A vCPU no longer busy ran again: it did what "caches" asked. */
+	for (uint32_t i = vm->busy; i < vm->vcpus; i++) {
+		if (vm->vcpu_asked[i]) {
+			vm->vcpu_cache[i] = 0;
+			vm->vcpu_asked[i] = false;
+		}
+	}
 	vm->shadow = shadow;
+	vm->tdp = tdp;
 	if (st.has_pinned)
 		vm->pinned = st.pinned;
+	if (st.has_empty)
+		vm->empty = st.empty;
+	if (st.has_cold)
+		vm->cold = st.cold;
+	if (st.has_kvm_max) {
+		/* As if KVM_SET_NR_MMU_PAGES changed KVM's cap (no zap). */
+		vm->kvm_max = kvm_max;
+		vm->shadow_max = vm->limit && vm->limit < kvm_max ? vm->limit :
+								    kvm_max;
+	}
+	clamp_tables(vm);
 	if (st.has_fail)
 		vm->fail_errno = st.fail;
 	if (st.has_garbage)
@@ -439,12 +610,20 @@ int vm_format_state(const struct vm *vm, char *buf, size_t size)
 	char scratch[16];
 
 	return snprintf(buf, size,
-			"shadow=%llu cache=%llu vcpus=%u busy=%u pinned=%llu "
+			"shadow=%llu tdp=%llu cache=%llu vcpus=%u busy=%u "
+			"pinned=%llu empty=%llu cold=%llu kvm_max=%llu "
+			"limit=%llu shadow_max=%llu "
 			"fail=%s garbage=%d delay_ms=%u zapped_total=%llu "
 			"reclaims=%llu\n",
 			(unsigned long long)vm->shadow,
+			(unsigned long long)vm->tdp,
 			(unsigned long long)vm_cache_total(vm), vm->vcpus,
 			vm->busy, (unsigned long long)vm->pinned,
+			(unsigned long long)vm->empty,
+			(unsigned long long)vm->cold,
+			(unsigned long long)vm->kvm_max,
+			(unsigned long long)vm->limit,
+			(unsigned long long)vm->shadow_max,
 			vm_errno_name(vm->fail_errno, scratch, sizeof(scratch)),
 			vm->garbage, vm->delay_ms,
 			(unsigned long long)vm->zapped_total,
@@ -460,8 +639,14 @@ int vm_format_stat(const struct vm *vm, enum vm_file file, char *buf,
 	case VMF_SHADOW_PAGES:
 		v = vm->shadow;
 		break;
+	case VMF_TDP_PAGES:
+		v = vm->tdp;
+		break;
 	case VMF_CACHE_PAGES:
 		v = vm_cache_total(vm);
+		break;
+	case VMF_PAGETABLE_BYTES:
+		v = vm_pagetable_bytes(vm);
 		break;
 	case VMF_SHADOW_ZAPPED:
 		v = vm->zapped_total;
@@ -503,4 +688,25 @@ int vm_format_result(const struct vm_result *res, char *buf, size_t size)
 {
 	return snprintf(buf, size, KVM_RECLAIM_RESULT_FMT, res->caches_freed,
 			res->zapped, res->busy_vcpus);
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+uint64_t vm_pagetable_bytes(const struct vm *vm)
+{
+	return sat_add(sat_mul(vm->shadow, FAKEKVM_SHADOW_PAGE_BYTES),
+		       sat_mul(vm->tdp, FAKEKVM_TDP_PAGE_BYTES));
+}
+
+int vm_format_vms_line(const struct vm *vm, char *buf, size_t size)
+{
+	return snprintf(buf, size, KVM_RECLAIM_VMS_FMT, vm->name,
+			(unsigned long long)vm->shadow,
+			(unsigned long long)vm->tdp,
+			(unsigned long long)vm_cache_total(vm),
+			(unsigned long long)vm_pagetable_bytes(vm),
+			(unsigned long long)vm->shadow_max);
 }

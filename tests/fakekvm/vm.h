@@ -38,11 +38,28 @@
 /* Highest garbage= mode; see vm_format_stat() for what each returns. */
 #define FAKEKVM_GARBAGE_MODES 7
 
+/*
+ * KVM's own cap on shadow pages (KVM_SET_NR_MMU_PAGES, or 2% of the memslot
+ * pages by default), until kvm_max= says otherwise: a 3 GiB guest's default.
+ */
+#define FAKEKVM_DEFAULT_KVM_MAX 15728
+
+/*
+ * mmu_pagetable_bytes per page, as the kernel counts it: the page, its
+ * struct kvm_mmu_page (184 bytes on x86_64) and, for a shadow page (the
+ * fake's are all indirect, level 1), the page of shadowed translations.
+ * The shadow MMU's rmap descriptors are left out of the model.
+ */
+#define FAKEKVM_SHADOW_PAGE_BYTES (2 * 4096 + 184)
+#define FAKEKVM_TDP_PAGE_BYTES    (4096 + 184)
+
 /* Every file a VM directory holds, in readdir order. */
 enum vm_file {
 	VMF_DIR = 0, /* the directory itself */
 	VMF_SHADOW_PAGES,
+	VMF_TDP_PAGES,
 	VMF_CACHE_PAGES,
+	VMF_PAGETABLE_BYTES,
 	VMF_RECLAIM,
 	VMF_SHADOW_ZAPPED,
 	VMF_REMOTE_TLB_FLUSH,
@@ -59,11 +76,17 @@ struct vm_result {
 	unsigned int busy_vcpus;
 };
 
-enum vm_cmd_op { VM_CMD_CACHES, VM_CMD_ZAP };
+enum vm_cmd_op {
+	VM_CMD_CACHES,
+	VM_CMD_ZAP,
+	VM_CMD_FREE_EMPTY,
+	VM_CMD_ZAP_COLD,
+	VM_CMD_LIMIT,
+};
 
 struct vm_cmd {
 	enum vm_cmd_op op;
-	uint32_t n; /* pages to zap, VM_CMD_ZAP only */
+	uint64_t n; /* the argument of zap, zap-cold and limit */
 };
 
 struct vm {
@@ -74,8 +97,15 @@ struct vm {
 	time_t created;
 
 	uint64_t shadow;
+	uint64_t tdp;         /* TDP MMU page tables */
+	uint64_t empty;       /* tables (TDP first, then shadow) mapping nothing */
+	uint64_t cold;        /* last-level tables zap-cold finds cold */
+	uint64_t kvm_max;     /* KVM's cap on shadow pages */
+	uint64_t limit;       /* the cap set by "limit N", 0 if none */
+	uint64_t shadow_max;  /* the cap in force, see vm_apply_cmd() */
 	uint32_t vcpus;
 	uint64_t *vcpu_cache; /* vcpus entries, pages in each vCPU's caches */
+	bool *vcpu_asked;     /* vcpus entries: asked by "caches" while busy */
 	uint32_t busy;        /* vCPUs 0..busy-1 are busy in a fault */
 	uint64_t pinned;      /* shadow pages "zap" can never take */
 	int fail_errno;       /* 0, or the errno every reclaim write fails with */
@@ -146,6 +176,12 @@ int vm_format_stat(const struct vm *vm, enum vm_file file, char *buf,
 
 /* The content of mmu_reclaim: the last result in KVM_RECLAIM_RESULT_FMT. */
 int vm_format_result(const struct vm_result *res, char *buf, size_t size);
+
+/* The VM's line of mmu_vms, KVM_RECLAIM_VMS_FMT; returns its length. */
+int vm_format_vms_line(const struct vm *vm, char *buf, size_t size);
+
+/* mmu_pagetable_bytes, see FAKEKVM_SHADOW_PAGE_BYTES. */
+uint64_t vm_pagetable_bytes(const struct vm *vm);
 
 /* "EIO" for EIO; numbers for errnos outside the small known set. */
 const char *vm_errno_name(int err, char *scratch, size_t size);

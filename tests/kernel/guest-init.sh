@@ -18,6 +18,12 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+# The tests run in a memory cgroup, so that they can compare what the MMU
+# stats say a reclaim freed with what the memcg got back.
+if echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null &&
+	mkdir -p /sys/fs/cgroup/ktest; then
+	echo $$ >/sys/fs/cgroup/ktest/cgroup.procs
+fi
 
 echo "KTEST BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)" \
 	"mem=$(awk '/MemTotal/ {print $2 "kB"}' /proc/meminfo)" \
