@@ -126,15 +126,20 @@ static int read_stat(const char *dir, const char *id, const char *name, uint64_t
 	return 0;
 }
 
-/* One line of mmu_vms into vals[0..3]: shadow, tdp, cache, bytes. */
+/* One line of mmu_vms (KVM_RECLAIM_VMS_FMT) into vals[0..3]: shadow, tdp,
+ * cache, bytes; false if it is not @id's. */
 static bool parse_vms_line(const char *line, const char *id, uint64_t *vals)
 {
 	unsigned long long shadow, tdp, cache, bytes, max;
-	char name[128];
+	char copy[512], name[512];
+	size_t len = strcspn(line, "\n");
 
-	if (sscanf(line, "%127s mmu_shadow_pages=%llu tdp_mmu_pages=%llu mmu_cache_pages=%llu "
-		   "mmu_pagetable_bytes=%llu mmu_shadow_pages_max=%llu",
-		   name, &shadow, &tdp, &cache, &bytes, &max) != 6 || strcmp(name, id) != 0)
+	if (len >= sizeof(copy))
+		return false;
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	if (sscanf(copy, KVM_RECLAIM_VMS_FMT, name, &shadow, &tdp, &cache, &bytes, &max) != 6 ||
+	    strcmp(name, id) != 0)
 		return false;
 	vals[0] = shadow;
 	vals[1] = tdp;
