@@ -9,9 +9,9 @@
 #
 # NPT is 0 (kvm_amd.npt=0: the shadow MMU) or 1 (the TDP MMU).  One boot
 # of the fast kernel under TCG with e2e/fairness-init.sh as /init: five
-# VMs (e2e/fairness-holder) holding 1, 2, 4, 8 and 16 GiB x 512 page
-# tables, each in its own cgroup, each touching a hot quarter of its
-# memory every 100 ms; then the same host-wide pressure (an anonymous hog
+# VMs (e2e/fairness-holder) of 1, 2, 4, 8 and 16 GiB, 512 page tables per
+# GiB, each in its own cgroup, each touching a hot quarter of its memory
+# every 100 ms; then the same host-wide pressure (an anonymous hog
 # swapping to zram) three times:
 #
 #   shrinker  no daemon, kvm.mmu_shrinker=Y: what the stock kernel does
