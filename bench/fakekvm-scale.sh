@@ -27,7 +27,7 @@ src=$top/tests/fakekvm
 cflags="-std=gnu11 -O2 -Wall -Wextra -I$top/include"
 if [ -z "${FAKEKVM:-}" ]; then
 	# shellcheck disable=SC2046,SC2086
-	gcc $cflags "$src/fakekvm.c" "$src/fakekvm-ops.c" "$src/vm.c" "$src/vmtable.c" "$src/fakelog.c" \
+	gcc $cflags "$src/fakekvm.c" "$src/fakekvm-ops.c" "$src/vm.c" "$src/model.c" "$src/vmtable.c" "$src/fakelog.c" \
 		$(pkg-config --cflags --libs fuse3) -lpthread -o "$work/fakekvm"
 	FAKEKVM=$work/fakekvm
 fi

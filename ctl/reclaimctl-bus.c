@@ -349,7 +349,49 @@ static int read_vms(sd_bus_message *m, VMRecord **ret, size_t *ret_n) {
         return 0;
 }
 
+/* One VM's counters dict: the keys kvm-reclaimctl shows. */
+static int vm_counter_field(sd_bus_message *m, const char *key, void *userdata) {
+        static const DictField fields[] = {
+                { "TdpPages",       "t", offsetof(VMRecord, tdp_pages), 0 },
+                { "PageTableBytes", "t", offsetof(VMRecord, pagetable_bytes), 1 },
+                { "RegrownPages",   "t", offsetof(VMRecord, regrown_pages), 0 },
+                { "BackoffSeconds", "d", offsetof(VMRecord, backoff_seconds), 0 },
+        };
+        VMRecord *vm = userdata;
+        unsigned have = 0;
+        int r;
+
+        r = read_field_table(m, key, fields, ELEMENTSOF(fields), vm, &have);
+        if (have)
+                vm->have_bytes = true;
+        return r;
+}
+
+int read_vm_counters(sd_bus_message *m, VMRecord *vms, size_t n) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(sa{sv})");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'r', "sa{sv}")) > 0) {
+                VMRecord scratch = {}, *vm = &scratch;
+                const char *id;
+
+                r = sd_bus_message_read(m, "s", &id);
+                for (size_t i = 0; r >= 0 && i < n; i++)
+                        if (strcmp(vms[i].id, id) == 0)
+                                vm = &vms[i];
+                if (r >= 0)
+                        r = read_dict(m, vm_counter_field, vm);
+                vm->have_counters = true;
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
 int fetch_vms(sd_bus *bus, sd_bus_message **reply, VMRecord **ret, size_t *ret_n) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
         r = call(bus, "ListVMs", reply, NULL);
@@ -361,6 +403,19 @@ int fetch_vms(sd_bus *bus, sd_bus_message **reply, VMRecord **ret, size_t *ret_n
                 return oom();
         if (r < 0)
                 return parse_failed("ListVMs", r);
+
+        /* The counters beside them; a daemon without the method has none. */
+        {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *counters = NULL;
+
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ListVMCounters", &error, &counters,
+                                       NULL);
+                if (r >= 0) {
+                        r = read_vm_counters(counters, *ret, *ret_n);
+                        if (r < 0)
+                                return r == -ENOMEM ? oom() : parse_failed("ListVMCounters", r);
+                }
+        }
         return EXIT_OK;
 }
 
@@ -375,11 +430,14 @@ static int status_field(sd_bus_message *m, const char *key, void *userdata) {
                 { "DryRun",               "b", offsetof(Status, dry_run), 0 },
                 { "VMCount",              "u", offsetof(Status, vm_count), 0 },
                 { "ShadowPages",          "t", offsetof(Status, shadow_pages), 0 },
+                { "TdpPages",             "t", offsetof(Status, tdp_pages), 1 },
+                { "PageTableBytes",       "t", offsetof(Status, pagetable_bytes), 2 },
                 { "CachePages",           "t", offsetof(Status, cache_pages), 0 },
                 { "ReclaimedCachePages",  "t", offsetof(Status, reclaimed_cache_pages), 0 },
                 { "ReclaimedShadowPages", "t", offsetof(Status, reclaimed_shadow_pages), 0 },
         };
         Status *s = userdata;
+        unsigned have = 0;
         int r;
 
         if (strcmp(key, "LastPressureEvent") == 0) {
@@ -388,7 +446,10 @@ static int status_field(sd_bus_message *m, const char *key, void *userdata) {
                                  &s->last_event_some, &s->last_event_full);
                 return r < 0 ? r : 1;
         }
-        return read_field_table(m, key, fields, ELEMENTSOF(fields), s, NULL);
+        r = read_field_table(m, key, fields, ELEMENTSOF(fields), s, &have);
+        s->have_tdp |= have & 1;
+        s->have_bytes |= (have & 2) != 0;
+        return r;
 }
 
 static int daemon_field(sd_bus_message *m, const char *key, void *userdata) {
@@ -526,6 +587,12 @@ static int dump_field(sd_bus_message *m, const char *key, void *userdata) {
                 r = enter_variant(m, "a(tstttttb)");
                 if (r >= 0)
                         r = read_rounds(m, d);
+        } else if (strcmp(key, "VMCounters") == 0 && d->vms) {
+                /* The daemon sends it after "VMs", which it completes. */
+                r = enter_variant(m, "a(sa{sv})");
+                if (r >= 0)
+                        r = read_vm_counters(m, d->vms, d->n_vms);
+                d->have_vm_counters = r >= 0;
         } else
                 return 0;
         if (r < 0)

@@ -32,6 +32,10 @@ int json_format_from_string(const char *s);
 #define JSON_FIELD_NAME                   "Name"
 #define JSON_FIELD_CGROUP                 "Cgroup"
 #define JSON_FIELD_SHADOW_PAGES           "ShadowPages"
+#define JSON_FIELD_TDP_PAGES              "TdpPages"
+#define JSON_FIELD_PAGETABLE_BYTES        "PageTableBytes" /* the kernel's count; null where it gives none */
+#define JSON_FIELD_REGROWN_PAGES          "RegrownPages"
+#define JSON_FIELD_BACKOFF_SECONDS        "BackoffSeconds"
 #define JSON_FIELD_CACHE_PAGES            "CachePages"
 #define JSON_FIELD_RECLAIMED_CACHE_PAGES  "ReclaimedCachePages"
 #define JSON_FIELD_RECLAIMED_SHADOW_PAGES "ReclaimedShadowPages"

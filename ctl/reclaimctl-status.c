@@ -26,9 +26,17 @@ void json_vm(JsonWriter *j, const VMRecord *vm) {
         json_pair_str(j, JSON_FIELD_NAME, vm->name);
         json_pair_str(j, JSON_FIELD_CGROUP, vm->cgroup);
         json_pair_u64(j, JSON_FIELD_SHADOW_PAGES, vm->shadow_pages);
+        json_pair_u64(j, JSON_FIELD_TDP_PAGES, vm->tdp_pages);
+        json_key(j, JSON_FIELD_PAGETABLE_BYTES);
+        if (vm->have_bytes)
+                json_u64(j, vm->pagetable_bytes);
+        else
+                json_null(j);
         json_pair_u64(j, JSON_FIELD_CACHE_PAGES, vm->cache_pages);
         json_pair_u64(j, JSON_FIELD_RECLAIMED_CACHE_PAGES, vm->reclaimed_cache_pages);
         json_pair_u64(j, JSON_FIELD_RECLAIMED_SHADOW_PAGES, vm->reclaimed_shadow_pages);
+        json_pair_u64(j, JSON_FIELD_REGROWN_PAGES, vm->regrown_pages);
+        json_pair_double(j, JSON_FIELD_BACKOFF_SECONDS, vm->backoff_seconds);
         json_key(j, JSON_FIELD_POLICY);
         json_policy(j, &vm->policy, NULL);
         json_end_object(j);
@@ -47,9 +55,11 @@ static const char *policy_action_label(const PolicyRecord *p) {
         return p->have & POLICY_HAVE_ACTION ? p->action : "-";
 }
 
-#define VM_TABLE_LEGEND                                                                                 \
-        "VM is <qemu pid>-<VM fd>. SHADOW, CACHE and RECLAIMED (caches and zaps since the daemon\n"    \
-        "started) in pages of 4 KiB. POLICY: the cgroup whose policy applies, = for the VM's own."
+#define VM_TABLE_LEGEND                                                                                   \
+        "VM is <qemu pid>-<VM fd>. SHADOW (shadow MMU), TDP (TDP MMU page tables), CACHE and FREED\n"      \
+        "(from caches and page tables since the daemon started) in pages of 4 KiB; MEMORY: what the\n"    \
+        "page tables hold as the kernel counts it (- where it does not). POLICY: the cgroup whose\n"     \
+        "policy applies, = for the VM's own."
 
 int print_vm_table(const VMRecord *vms, size_t n) {
         _cleanup_(table_freep) Table *t = NULL;
@@ -60,26 +70,35 @@ int print_vm_table(const VMRecord *vms, size_t n) {
                 return 0;
         }
 
-        t = table_new("VM", "NAME", "SHADOW", "CACHE", "RECLAIMED", "WEIGHT", "ACTION", "CGROUP", "POLICY", NULL);
+        t = table_new("VM", "NAME", "SHADOW", "TDP", "MEMORY", "CACHE", "FREED", "WEIGHT", "ACTION", "CGROUP",
+                      "POLICY", NULL);
         if (!t)
                 return -ENOMEM;
-        for (size_t c = 2; c <= 5; c++)
+        for (size_t c = 2; c <= 7; c++)
                 table_set_align_right(t, c, true);
-        /* Paths give way first; names are short and what people look for. */
-        table_set_shrink(t, 7);
+        /* Paths give way first, then the action; names are short and what
+         * people look for. */
         table_set_shrink(t, 8);
+        table_set_shrink(t, 9);
+        table_set_shrink(t, 10);
         r = table_set_legend(t, VM_TABLE_LEGEND);
 
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const VMRecord *vm = &vms[i];
                 const char *cgroup = vm->cgroup && *vm->cgroup ? vm->cgroup : "-";
                 const char *policy = vm->policy.have & POLICY_HAVE_CGROUP ? vm->policy.cgroup : "-";
+                char size[32];
 
                 r = table_add_cell(t, vm->id);
                 if (r >= 0)
                         r = table_add_cell(t, vm->name && *vm->name ? vm->name : "-");
                 if (r >= 0)
                         r = table_add_cellf(t, "%" PRIu64, vm->shadow_pages);
+                if (r >= 0)
+                        r = table_add_cellf(t, "%" PRIu64, vm->tdp_pages);
+                if (r >= 0)
+                        r = table_add_cell(t, vm->have_bytes ? format_size_short(size, sizeof(size), vm->pagetable_bytes)
+                                                             : "-");
                 if (r >= 0)
                         r = table_add_cellf(t, "%" PRIu64, vm->cache_pages);
                 if (r >= 0)
@@ -161,6 +180,12 @@ void json_status_fields(JsonWriter *j, const Status *s) {
                 json_bool(j, s->dry_run);
         json_pair_u64(j, "VMCount", s->vm_count);
         json_pair_u64(j, JSON_FIELD_SHADOW_PAGES, s->shadow_pages);
+        json_pair_u64(j, JSON_FIELD_TDP_PAGES, s->tdp_pages);
+        json_key(j, JSON_FIELD_PAGETABLE_BYTES);
+        if (s->have_bytes)
+                json_u64(j, s->pagetable_bytes);
+        else
+                json_null(j);
         json_pair_u64(j, JSON_FIELD_CACHE_PAGES, s->cache_pages);
         json_pair_u64(j, JSON_FIELD_RECLAIMED_CACHE_PAGES, s->reclaimed_cache_pages);
         json_pair_u64(j, JSON_FIELD_RECLAIMED_SHADOW_PAGES, s->reclaimed_shadow_pages);
@@ -191,9 +216,14 @@ void print_status(const Status *s) {
                     s->kernel_interface ? "yes (mmu_reclaim present)" : "no (mmu_reclaim missing)");
         print_field("VMs", "%" PRIu32, s->vm_count);
         print_field("Shadow pages", "%s", format_pages(a, sizeof(a), s->shadow_pages));
+        if (s->have_tdp)
+                print_field("TDP page tables", "%s", format_pages(a, sizeof(a), s->tdp_pages));
+        if (s->have_bytes)
+                print_field("Page-table memory", "%.1f MiB (as the kernel counts it)",
+                            (double) s->pagetable_bytes / (1024.0 * 1024.0));
         print_field("Cache pages", "%s", format_pages(a, sizeof(a), s->cache_pages));
         print_field("Reclaimed from caches", "%s", format_pages(a, sizeof(a), s->reclaimed_cache_pages));
-        print_field("Reclaimed by zapping", "%s", format_pages(a, sizeof(a), s->reclaimed_shadow_pages));
+        print_field("Reclaimed page tables", "%s", format_pages(a, sizeof(a), s->reclaimed_shadow_pages));
         if (!s->have_last_event || s->last_event_usec == 0)
                 print_field("Last pressure event", "none");
         else

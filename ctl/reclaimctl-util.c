@@ -64,6 +64,20 @@ char *format_pages(char *buf, size_t len, uint64_t pages) {
         return buf;
 }
 
+char *format_size_short(char *buf, size_t len, uint64_t bytes) {
+        double v = (double) bytes;
+
+        if (bytes >= (UINT64_C(1) << 30))
+                snprintf(buf, len, "%.1fG", v / (1 << 30));
+        else if (bytes >= (UINT64_C(1) << 20))
+                snprintf(buf, len, "%.1fM", v / (1 << 20));
+        else if (bytes >= 1024)
+                snprintf(buf, len, "%.0fK", v / 1024);
+        else
+                snprintf(buf, len, "%" PRIu64 "B", bytes);
+        return buf;
+}
+
 char *format_timestamp_usec(char *buf, size_t len, uint64_t usec) {
         time_t sec = (time_t) (usec / UINT64_C(1000000));
         struct tm tm;

@@ -48,6 +48,8 @@ int parse_u32(const char *s, uint32_t *ret);
 char *format_timespan_usec(char *buf, size_t len, uint64_t usec);
 /* "12345 (48.2 MiB)" */
 char *format_pages(char *buf, size_t len, uint64_t pages);
+/* Bytes in one short word, 1024-based: "512B", "96K", "19.6M", "2.1G". */
+char *format_size_short(char *buf, size_t len, uint64_t bytes);
 /* "Tue 2024-05-07 10:00:00 UTC" from realtime µs */
 char *format_timestamp_usec(char *buf, size_t len, uint64_t usec);
 

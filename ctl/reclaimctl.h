@@ -119,6 +119,13 @@ typedef struct VMRecord {
         uint64_t reclaimed_cache_pages;
         uint64_t reclaimed_shadow_pages;
         PolicyRecord policy;
+        /* From ListVMCounters (or Dump's VMCounters), when the daemon has it. */
+        bool have_counters;
+        bool have_bytes;
+        uint64_t tdp_pages;
+        uint64_t pagetable_bytes;
+        uint64_t regrown_pages;
+        double backoff_seconds;
 } VMRecord;
 
 /* Reads one variant whose contents are 'sig' into the pointers that follow
@@ -142,8 +149,11 @@ typedef struct DictField {
 int read_field_table(sd_bus_message *m, const char *key, const DictField *fields, size_t n_fields,
                      void *record, unsigned *have);
 int read_policy(sd_bus_message *m, PolicyRecord *ret);
-/* ListVMs: the records in *ret (freed by the caller), strings in *reply. */
+/* ListVMs: the records in *ret (freed by the caller), strings in *reply;
+ * with each VM's counters from ListVMCounters where the daemon has it. */
 int fetch_vms(sd_bus *bus, sd_bus_message **reply, VMRecord **ret, size_t *ret_n);
+/* Reads an a(sa{sv}) of VM counters into the records of the same id. */
+int read_vm_counters(sd_bus_message *m, VMRecord *vms, size_t n);
 
 /* The status dict: the properties, as GetAll and Dump's "Status" carry them. */
 typedef struct Status {
@@ -154,6 +164,9 @@ typedef struct Status {
         int dry_run;
         uint32_t vm_count;
         uint64_t shadow_pages;
+        uint64_t tdp_pages;
+        uint64_t pagetable_bytes;
+        bool have_tdp, have_bytes;      /* the daemon said them */
         uint64_t cache_pages;
         uint64_t reclaimed_cache_pages;
         uint64_t reclaimed_shadow_pages;
@@ -216,6 +229,7 @@ typedef struct DumpRecord {
         size_t n_vms;
         RoundRecord *rounds;
         size_t n_rounds;
+        bool have_vm_counters;          /* read after the VMs: merged into them */
 } DumpRecord;
 
 int fetch_dump(sd_bus *bus, sd_bus_message **reply, DumpRecord *ret);

@@ -22,7 +22,7 @@ int bus_append_status(sd_bus_message *reply, Manager *m) {
         r = sd_bus_message_open_container(reply, 'a', "{sv}");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
+        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
                                   "Version", "s", PACKAGE_VERSION,
                                   "Mode", "s", manager_mode(m),
                                   "ModeReason", "s", manager_mode_reason(m),
@@ -31,6 +31,8 @@ int bus_append_status(sd_bus_message *reply, Manager *m) {
                                   "VMCount", "u", (uint32_t) m->vms.n,
                                   "ShadowPages", "t", manager_total_shadow(m),
                                   "CachePages", "t", manager_total_cache(m),
+                                  "TdpPages", "t", manager_total_tdp(m),
+                                  "PageTableBytes", "t", manager_total_bytes(m),
                                   "ReclaimedCachePages", "t", m->reclaimed_cache_pages,
                                   "ReclaimedShadowPages", "t", m->reclaimed_shadow_pages);
         if (r >= 0)
@@ -171,6 +173,8 @@ int bus_method_dump(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
                 r = APPEND_ENTRY(reply, "Triggers", "a(sstttt)", append_triggers(reply, m));
         if (r >= 0)
                 r = APPEND_ENTRY(reply, "VMs", "a(susstttta{sv})", append_vms(reply, m));
+        if (r >= 0)
+                r = APPEND_ENTRY(reply, "VMCounters", "a(sa{sv})", bus_append_vms_counters(reply, m));
         if (r >= 0)
                 r = APPEND_ENTRY(reply, "Rounds", "a(tstttttb)", append_rounds(reply, m));
         if (r >= 0)

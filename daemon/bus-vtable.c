@@ -13,6 +13,9 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("VMCount", "u", bus_property_get_vm_count, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ShadowPages", "t", bus_property_get_shadow_pages, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("CachePages", "t", bus_property_get_cache_pages, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("TdpPages", "t", bus_property_get_tdp_pages, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PageTableBytes", "t", bus_property_get_pagetable_bytes, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ReclaimedCachePages", "t", bus_property_get_reclaimed_cache, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ReclaimedShadowPages", "t", bus_property_get_reclaimed_shadow, 0,
@@ -23,6 +26,8 @@ const sd_bus_vtable manager_vtable[] = {
 
         SD_BUS_METHOD_WITH_ARGS("ListVMs", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(susstttta{sv})", vms),
                                 bus_method_list_vms, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListVMCounters", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sa{sv})", vms),
+                                bus_method_list_vm_counters, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetVM", SD_BUS_ARGS("s", id), SD_BUS_RESULT("(susstttta{sv})", vm),
                                 bus_method_get_vm, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListPolicies", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sa{sv})", policies),

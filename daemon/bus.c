@@ -15,7 +15,7 @@ typedef struct BusState {
         char mode[16];
         bool kernel_interface;
         uint32_t vm_count;
-        uint64_t shadow, cache, reclaimed_cache, reclaimed_shadow, last_event;
+        uint64_t shadow, tdp, bytes, cache, reclaimed_cache, reclaimed_shadow, last_event;
 } BusState;
 
 int bus_setup(Manager *m, BusMode mode, const char *address) {
@@ -78,7 +78,7 @@ void bus_done(Manager *m) {
 
 void bus_emit_changed(Manager *m) {
         BusState now = {}, *last = m->bus_state;
-        const char *changed[12];
+        const char *changed[16];
         size_t n = 0;
 
         if (!m->bus || !last)
@@ -87,6 +87,8 @@ void bus_emit_changed(Manager *m) {
         now.kernel_interface = m->kernel_interface;
         now.vm_count = (uint32_t) m->vms.n;
         now.shadow = manager_total_shadow(m);
+        now.tdp = manager_total_tdp(m);
+        now.bytes = manager_total_bytes(m);
         now.cache = manager_total_cache(m);
         now.reclaimed_cache = m->reclaimed_cache_pages;
         now.reclaimed_shadow = m->reclaimed_shadow_pages;
@@ -102,6 +104,10 @@ void bus_emit_changed(Manager *m) {
                 changed[n++] = "VMCount";
         if (now.shadow != last->shadow)
                 changed[n++] = "ShadowPages";
+        if (now.tdp != last->tdp)
+                changed[n++] = "TdpPages";
+        if (now.bytes != last->bytes)
+                changed[n++] = "PageTableBytes";
         if (now.cache != last->cache)
                 changed[n++] = "CachePages";
         if (now.reclaimed_cache != last->reclaimed_cache)

@@ -242,6 +242,22 @@ static int intern_file(Config *c, const char *path, const char **ret) {
         return 0;
 }
 
+/* Errors quote the file's own bytes and name; they reach D-Bus, which
+ * refuses a message that is not UTF-8 (the caller would wait for a reply
+ * that never comes) and terminals: escape what is not printable UTF-8. */
+static int printable_error(int r, char **ret_error) {
+        char *e;
+
+        if (r >= 0 || !ret_error || !*ret_error)
+                return r;
+        e = strndup_printable(*ret_error, strlen(*ret_error));
+        if (e) {
+                free(*ret_error);
+                *ret_error = e;
+        }
+        return r;
+}
+
 int config_parse_text(Config *c, const char *path, const char *text, size_t size, char **ret_error) {
         static const IniHandlers handlers = { .section = on_section, .key = on_key };
         ParseState st = { .config = c };
@@ -250,7 +266,7 @@ int config_parse_text(Config *c, const char *path, const char *text, size_t size
         r = intern_file(c, path, &st.file);
         if (r < 0)
                 return r;
-        return ini_parse(text, size, st.file, &handlers, &st, ret_error);
+        return printable_error(ini_parse(text, size, st.file, &handlers, &st, ret_error), ret_error);
 }
 
 static const ConfigOverlay *overlay_find(const ConfigOverlay *overlays, const char *path) {
@@ -449,7 +465,7 @@ int config_load_overlay(const char *main_file, char *const *dropin_dirs, const C
         if (r >= 0)
                 r = config_resolve(c, ret_error);
         if (r < 0)
-                return r;
+                return printable_error(r, ret_error);
         *ret = TAKE_PTR(c);
         return 0;
 }

@@ -21,6 +21,7 @@ static const char *arg_debugfs_dir = NULL;
 static const char *arg_bus_address = NULL;
 static const char *arg_shrinker_param = NULL;
 static const char *arg_state_dir = NULL;
+static const char *arg_lockdown_file = NULL;
 static BusMode arg_bus_mode = BUS_SYSTEM;
 static bool arg_check_config = false;
 static bool arg_dry_run = false;
@@ -39,6 +40,7 @@ static void help(void) {
                "     --proc-root=DIR        Where /proc is (tests)\n"
                "     --shrinker-param=FILE  Where kvm.mmu_shrinker is (tests)\n"
                "     --state-dir=DIR        Where state that outlives a crash goes (default %s)\n"
+               "     --lockdown-file=FILE   Where the kernel says its lockdown mode (tests)\n"
                "     --system               Serve on the system bus (default)\n"
                "     --user                 Serve on the user bus\n"
                "     --bus-address=ADDR     Serve on the bus at ADDR\n"
@@ -55,7 +57,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_VERSION = 0x100, ARG_CONFIG, ARG_CONF_DIR, ARG_RUNTIME_CONF_DIR, ARG_CHECK_CONFIG,
                 ARG_DEBUGFS_DIR, ARG_PROC_ROOT, ARG_SYSTEM, ARG_USER, ARG_BUS_ADDRESS, ARG_NO_BUS,
                 ARG_BUS_INTROSPECT, ARG_LOG_LEVEL, ARG_DRY_RUN, ARG_SHRINKER_PARAM, ARG_STATE_DIR,
-                ARG_LIST_METRICS,
+                ARG_LIST_METRICS, ARG_LOCKDOWN_FILE,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -76,6 +78,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
                 { "shrinker-param", required_argument, NULL, ARG_SHRINKER_PARAM },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "lockdown-file", required_argument, NULL, ARG_LOCKDOWN_FILE },
                 {}
         };
         int c, r;
@@ -136,6 +139,9 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_STATE_DIR:
                         arg_state_dir = optarg;
                         break;
+                case ARG_LOCKDOWN_FILE:
+                        arg_lockdown_file = optarg;
+                        break;
                 case ARG_LOG_LEVEL:
                         r = log_parse_level(optarg);
                         if (r < 0)
@@ -182,6 +188,7 @@ int main(int argc, char *argv[]) {
                                 .debugfs_dir = arg_debugfs_dir,
                                 .shrinker_param = arg_shrinker_param,
                                 .state_dir = arg_state_dir,
+                                .lockdown_file = arg_lockdown_file,
                                 .dry_run = arg_dry_run,
                                 .bus_mode = arg_bus_mode,
                                 .bus_address = arg_bus_address,

@@ -29,11 +29,6 @@
 /* Debugfs creates a VM's directory before its files; look again shortly. */
 #define SETTLE_USEC (200 * USEC_PER_MSEC)
 
-static uint64_t now_usec(clockid_t c) {
-        struct timespec ts;
-        clock_gettime(c, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static bool is_cgroup2(const char *path) {
         struct statfs s;
@@ -63,12 +58,33 @@ uint64_t manager_total_cache(const Manager *m) {
         return t;
 }
 
+uint64_t manager_total_tdp(const Manager *m) {
+        uint64_t t = 0;
+        for (size_t i = 0; i < m->vms.n; i++)
+                t = sat_add_u64(t, m->vms.vms[i]->tdp_pages);
+        return t;
+}
+
+uint64_t manager_total_bytes(const Manager *m) {
+        uint64_t t = 0;
+        for (size_t i = 0; i < m->vms.n; i++)
+                t = sat_add_u64(t, m->vms.vms[i]->pagetable_bytes);
+        return t;
+}
+
 const Policy *manager_policy_for(const Manager *m, const char *cgroup) {
         return config_policy_for(m->config, cgroup);
 }
 
 const Policy *manager_policy_for_vm(const Manager *m, const Vm *v, Policy *buf) {
         return config_policy_for_vm(m->config, v->cgroup, v->name, v->uuid, buf);
+}
+
+uint64_t manager_window_usec(const Manager *m) {
+        for (size_t i = 0; i < m->n_triggers; i++)
+                if (strcmp(m->triggers[i].scope, "host") == 0 && m->triggers[i].watch)
+                        return pressure_watch_window(m->triggers[i].watch);
+        return m->config->daemon.window_usec;
 }
 
 /* ---- the mode ---- */
@@ -81,7 +97,8 @@ const char *manager_mode_reason(const Manager *m) {
         if (m->kernel_interface && m->reclaim_refused == 0)
                 return "";
         if (m->reclaim_refused < 0)
-                return vm_reclaim_problem(&(Vm) { .reclaim_error = m->reclaim_refused });
+                return m->mode_reason[0] ? m->mode_reason :
+                                           vm_reclaim_problem(&(Vm) { .reclaim_error = m->reclaim_refused });
         if (access(m->kvm_dir, F_OK) < 0)
                 return "KVM debugfs directory not present (debugfs not mounted, or kvm not loaded)";
         return "no mmu_reclaim files: the kernel lacks the kvm-reclaimd series";
@@ -90,7 +107,36 @@ const char *manager_mode_reason(const Manager *m) {
 /* Active when the series is there (a VM's mmu_reclaim, or the module
  * parameter) and mmu_reclaim can be written: a read-only kvm directory or
  * kernel lockdown is said as such, not as a missing series. */
-static void manager_update_mode(Manager *m) {
+static int sync_refresh_timer(Manager *m);
+
+/* EPERM at open of mmu_reclaim while the VM's stat files read (it is
+ * counted): kernel lockdown, which refuses to open debugfs files with
+ * write permission.  The kernel says its mode in the lockdown file. */
+static void describe_refusal(Manager *m) {
+        char buf[128] = "";
+        const char *mode = NULL, *open_br, *close_br;
+
+        m->mode_reason[0] = 0;
+        if (m->reclaim_refused != -EPERM)
+                return;
+        if (read_small_file(m->lockdown_file, buf, sizeof(buf)) >= 0 && (open_br = strchr(buf, '[')) &&
+            (close_br = strchr(open_br, ']'))) {
+                *(char *) close_br = 0;
+                mode = open_br + 1;
+        }
+        if (mode && strcmp(mode, "none") != 0)
+                snprintf(m->mode_reason, sizeof(m->mode_reason),
+                         "opening mmu_reclaim for writing is refused (EPERM): kernel lockdown (%s mode, %s) refuses "
+                         "writable debugfs files, while the stat files still read: counting, not reclaiming",
+                         mode, m->lockdown_file);
+        else
+                snprintf(m->mode_reason, sizeof(m->mode_reason),
+                         "opening mmu_reclaim for writing is refused (EPERM): kernel lockdown refuses writable "
+                         "debugfs files (integrity mode), while the stat files still read: counting, not reclaiming "
+                         "(%s says %s)", m->lockdown_file, mode ? "none" : "nothing");
+}
+
+void manager_update_mode(Manager *m) {
         bool before = m->kernel_interface, present = access(m->shrinker_param, F_OK) == 0, writable = false;
         int refused_before = m->reclaim_refused, refused = 0;
         struct statvfs sv;
@@ -112,6 +158,7 @@ static void manager_update_mode(Manager *m) {
                 refused = -EROFS;
         m->kernel_interface = present || writable;
         m->reclaim_refused = writable ? 0 : refused;
+        describe_refusal(m);
         if (!m->mode_logged || before != m->kernel_interface || refused_before != m->reclaim_refused) {
                 if (m->kernel_interface && m->reclaim_refused == 0)
                         log_struct(LOG_INFO, LOG_FIELDS(.message_id = LOG_MID_MODE),
@@ -122,6 +169,9 @@ static void manager_update_mode(Manager *m) {
                                    manager_mode_reason(m));
                 m->mode_logged = true;
         }
+        /* A kernel that keeps caps, found with the first VM, needs no timer. */
+        if (m->event && m->config)
+                (void) sync_refresh_timer(m);
 }
 
 void manager_note_reclaim_error(Manager *m, Vm *v, int error) {
@@ -137,104 +187,20 @@ void manager_note_reclaim_error(Manager *m, Vm *v, int error) {
         manager_update_mode(m);
 }
 
-/* ---- counting ---- */
-
-/* What a stock kernel still tells: page-table memory charged to the VM's
- * cgroup (cgroup2 memory.stat "sec_pagetables", Linux 6.0+). */
-static void vm_read_sec_pagetables(Manager *m, Vm *v) {
-        char path[4096], buf[8192];
-        const char *line;
-        uint64_t bytes;
-
-        v->cgroup_sec_pagetables = 0;
-        if (!m->cgroup_root || !v->cgroup)
-                return;
-        snprintf(path, sizeof(path), "%s%s/memory.stat", m->cgroup_root, v->cgroup);
-        if (read_small_file(path, buf, sizeof(buf)) < 0)
-                return;
-        line = strstr(buf, "\nsec_pagetables ");
-        if (line && sscanf(line + 16, "%" SCNu64, &bytes) == 1)
-                v->cgroup_sec_pagetables = bytes;
-}
-
-int manager_recount_vm(Manager *m, Vm *v) {
-        uint64_t shadow, cache;
-        int r;
-
-        r = kvmfs_read_counter(m->kvm_dir, v->id, KVM_RECLAIM_FILE_SHADOW_PAGES, &shadow);
-        if (r >= 0)
-                r = kvmfs_read_counter(m->kvm_dir, v->id, KVM_RECLAIM_FILE_CACHE_PAGES, &cache);
-        if (r == -EBADMSG) {
-                if (!v->garbage_logged)
-                        log_warning("VM %s: counters hold garbage, keeping the last values", v->id);
-                v->garbage_logged = true;
-                return 0;
-        }
-        if (r == -ENOENT) {
-                char path[4096];
-                /* A stock kernel has the dir but not our files. */
-                snprintf(path, sizeof(path), "%s/%s", m->kvm_dir, v->id);
-                if (access(path, F_OK) < 0)
-                        return -ENOENT;
-                v->counted = false;
-                v->has_reclaim = false;
-                v->reclaim_error = -ENOENT;
-                vm_read_sec_pagetables(m, v);
-                return 0;
-        }
-        if (r < 0) {
-                /* EIO, EACCES, a directory where the file should be: the
-                 * VM is there, its counts are not; keep the last ones. */
-                if (!v->read_error_logged)
-                        log_warning_errno(r, "VM %s: cannot read its counters, keeping the last values: %m", v->id);
-                v->read_error_logged = true;
-                return r;
-        }
-        v->garbage_logged = false;
-        v->read_error_logged = false;
-        vm_count_shadow(v, shadow);
-        v->cache_pages = cache;
-        v->counted = true;
-        /* Its count grew: ask it again. */
-        if (v->zap_exhausted && shadow > v->zap_exhausted_at)
-                v->zap_exhausted = false;
-        /* Probed until writable (new VMs, refused ones: a remount or a
-         * lifted lockdown is seen at the next count); a writable one stays
-         * so until a write says otherwise. */
-        if (!v->has_reclaim) {
-                v->reclaim_error = kvmfs_probe_reclaim(m->kvm_dir, v->id);
-                v->has_reclaim = v->reclaim_error == 0;
-        }
-        return 0;
-}
-
-static void vm_gone(Manager *m, const char *id) {
+void manager_vm_gone(Manager *m, const char *id) {
         log_struct(LOG_INFO, LOG_FIELDS(.message_id = LOG_MID_VM_GONE, .vm = id), "VM %s is gone", id);
         (void) vm_table_remove(&m->vms, id);
 }
 
-int manager_recount(Manager *m) {
-        for (size_t i = m->vms.n; i > 0; i--) {
-                Vm *v = m->vms.vms[i - 1];
-
-                if (manager_recount_vm(m, v) == -ENOENT)
-                        vm_gone(m, v->id);
-        }
-        m->last_refresh_usec = now_usec(CLOCK_MONOTONIC);
-        manager_update_mode(m);
-        manager_update_status(m);
-        bus_emit_changed(m);
-        return 0;
-}
-
-int manager_recount_if_stale(Manager *m, uint64_t max_age_usec) {
-        if (m->last_refresh_usec > 0 && now_usec(CLOCK_MONOTONIC) - m->last_refresh_usec < max_age_usec)
-                return 0;
-        return manager_recount(m);
+bool manager_kernel_keeps_caps(const Manager *m) {
+        return reclaim_kernel_offers(m) & ACTUATOR_OFFER(KVM_CMD_LIMIT);
 }
 
 int manager_enforce_caps(Manager *m) {
-        if (!m->kernel_interface || !config_has_caps(m->config))
+        if (!m->kernel_interface)
+                return 0;
+        /* Caps the daemon set and no policy wants any more go back too. */
+        if (!config_has_caps(m->config) && !(manager_kernel_keeps_caps(m) && limits_in_force(m)))
                 return 0;
         return manager_reclaim(m, &(ReclaimRequest) { .kind = ROUND_CAPS, .reason = "max-pages" }, NULL, NULL);
 }
@@ -313,6 +279,9 @@ static void on_vm_added(const char *id, void *userdata) {
 
         if (manager_add_vm(m, id) > 0) {
                 manager_update_mode(m);
+                /* Its cap, where the kernel keeps caps. */
+                if (config_has_caps(m->config) && manager_kernel_keeps_caps(m))
+                        (void) manager_enforce_caps(m);
                 /* New cgroups may need their PSI trigger now. */
                 (void) manager_sync_triggers(m);
                 schedule_settle(m);
@@ -325,7 +294,7 @@ static void on_vm_removed(const char *id, void *userdata) {
         Manager *m = userdata;
 
         if (vm_table_find(&m->vms, id)) {
-                vm_gone(m, id);
+                manager_vm_gone(m, id);
                 manager_update_status(m);
                 bus_emit_changed(m);
         }
@@ -346,7 +315,7 @@ static void on_rescanned(char **ids, size_t n, void *userdata) {
         for (size_t i = m->vms.n; i > 0; i--) {
                 const char *id = m->vms.vms[i - 1]->id;
                 if (!ids || !bsearch(&id, ids, n, sizeof(char *), strcmp_ptr))
-                        vm_gone(m, id);
+                        manager_vm_gone(m, id);
         }
         for (size_t k = 0; k < n; k++)
                 added |= manager_add_vm(m, ids[k]) > 0;
@@ -370,12 +339,13 @@ static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return sd_event_source_set_time_relative(s, m->config->daemon.refresh_usec);
 }
 
-/* MaxPages= is a promise about counts that grow without events, so it is
- * the one thing worth a timer; nothing else wakes us without a reason. */
+/* MaxPages= is a promise about counts that grow without events: where
+ * the kernel keeps it ("limit"), nothing needs waking; elsewhere it is the
+ * one thing worth a timer.  Nothing else wakes us without a reason. */
 static int sync_refresh_timer(Manager *m) {
         int r;
 
-        if (!config_has_caps(m->config)) {
+        if (!config_has_caps(m->config) || manager_kernel_keeps_caps(m)) {
                 m->refresh_timer = sd_event_source_disable_unref(m->refresh_timer);
                 return 0;
         }
@@ -466,6 +436,7 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
+        m->has_vms_file = -1;
         m->config_file = strdup_or_null(o->config_file);
         m->proc_root = strdup(o->proc_root ?: "/proc");
         m->debugfs_override = strdup_or_null(o->debugfs_dir);
@@ -473,8 +444,10 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         m->conf_dirs[1] = strdup(o->runtime_conf_dir ?: KVM_RECLAIMD_RUN_CONF_DIR);
         m->shrinker_param = strdup(o->shrinker_param ?: KVM_RECLAIM_SHRINKER_PARAM);
         m->state_dir = strdup(o->state_dir ?: KVM_RECLAIMD_STATE_DIR);
+        m->lockdown_file = strdup(o->lockdown_file ?: "/sys/kernel/security/lockdown");
         m->dry_run = o->dry_run;
-        if (!m->proc_root || !m->conf_dirs[0] || !m->conf_dirs[1] || !m->shrinker_param || !m->state_dir)
+        if (!m->proc_root || !m->conf_dirs[0] || !m->conf_dirs[1] || !m->shrinker_param || !m->state_dir ||
+            !m->lockdown_file)
                 return -ENOMEM;
         r = metrics_new(&m->metrics);
         if (r < 0)
@@ -565,6 +538,12 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
 
+        /* Where the kernel keeps caps: those a crashed daemon left, then
+         * the ones the policies want.  (Elsewhere the cap timer does.) */
+        limits_load(m);
+        if (manager_kernel_keeps_caps(m))
+                (void) manager_enforce_caps(m);
+
         r = bus_start(m);
         if (r < 0)
                 return r;
@@ -612,6 +591,9 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         reclaim_rounds_free(m);
+        /* The caps the daemon set are its own: KVM's again. */
+        if (!m->dry_run && m->kvm_dir)
+                limits_release(m);
         m->metrics = metrics_free(m->metrics);
         if (m->shrinker_saved) {
                 _cleanup_free_ char *state = shrinker_state_file(m);
@@ -623,6 +605,7 @@ Manager *manager_free(Manager *m) {
         manager_triggers_free(m);
         discovery_free(m->discovery);
         sd_event_source_disable_unref(m->refresh_timer);
+        sd_event_source_disable_unref(m->regrowth_timer);
         sd_event_source_disable_unref(m->settle_timer);
         vm_table_clear(&m->vms);
         config_free(m->config);
@@ -634,6 +617,7 @@ Manager *manager_free(Manager *m) {
         free(m->debugfs_override);
         free(m->shrinker_param);
         free(m->state_dir);
+        free(m->lockdown_file);
         free(m->kvm_dir);
         free(m->cgroup_root);
         free(m->shrinker_saved);

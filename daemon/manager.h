@@ -28,6 +28,7 @@ typedef struct ManagerOptions {
         const char *debugfs_dir;         /* overrides DebugfsDir= when set */
         const char *shrinker_param;      /* KVM_RECLAIM_SHRINKER_PARAM, or a test's file */
         const char *state_dir;           /* KVM_RECLAIMD_STATE_DIR: state that outlives a crash */
+        const char *lockdown_file;       /* "/sys/kernel/security/lockdown", or a test's file */
         bool dry_run;                    /* plan and log every round, write nothing to the kernel */
         BusMode bus_mode;
         const char *bus_address;
@@ -42,6 +43,7 @@ typedef struct Trigger {
         PressureWatch *watch;
         uint64_t armed_realtime_usec;    /* when armed: a kept trigger keeps its baseline */
         uint64_t events;                 /* times it fired */
+        uint64_t last_round_usec;        /* CLOCK_MONOTONIC: its last round was queued */
 } Trigger;
 
 typedef struct Manager {
@@ -56,6 +58,7 @@ typedef struct Manager {
         char *debugfs_override;
         char *shrinker_param;
         char *state_dir;
+        char *lockdown_file;
         bool dry_run;
         Config *config;
         char *kvm_dir;                   /* in force: override or DebugfsDir= */
@@ -71,14 +74,18 @@ typedef struct Manager {
         size_t n_triggers;
         bool window_fallback_logged;
 
-        sd_event_source *refresh_timer;  /* armed only while some MaxPages= exists */
+        sd_event_source *refresh_timer;  /* armed only while MaxPages= needs the daemon: no "limit" */
+        sd_event_source *regrowth_timer; /* one-shot, armed by a round: counts again a window later */
         sd_event_source *settle_timer;   /* re-reads VMs just created */
 
         struct Rounds *rounds;           /* reclaim.c: the round in flight and those waiting */
         struct Metrics *metrics;         /* metrics.c: counters that outlive a reload, the textfile */
 
         bool kernel_interface;           /* the series is there: mmu_reclaim files or the module param */
+        bool kernel_v2;                  /* ... in its v2: TDP stat, mmu_vms, the new commands */
+        int has_vms_file;                /* mmu_vms: -1 not tried yet, 0 absent, 1 read */
         int reclaim_refused;             /* <0: mmu_reclaim exists but cannot be written (why) */
+        char mode_reason[384];           /* manager_mode_reason()'s words when refused */
         bool mode_logged;
         char *shrinker_saved;            /* mmu_shrinker value to restore at exit */
 
@@ -89,6 +96,9 @@ typedef struct Manager {
         double last_event_some_avg10;
         double last_event_full_avg10;
         uint64_t last_event_latency_usec; /* PSI wakeup to the end of its round */
+        uint64_t last_event_reaction_usec; /* PSI wakeup to its round's last write (0: none written) */
+        uint64_t last_event_decision_usec; /* ... to its first write: counting and planning */
+        uint64_t pressure_rounds_done;   /* rounds that answered PSI events, since start */
         uint64_t last_refresh_usec;      /* CLOCK_MONOTONIC of the last full recount */
 } Manager;
 
@@ -99,18 +109,41 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 int manager_start(Manager *m);
 int manager_run(Manager *m);
 
-/* Counting never acts: re-reads every VM's counters and drops vanished
- * VMs, and writes nothing to the kernel.  Reads (ListVMs, GetVM, open to
- * every user) call only this. */
+/* counts.c.  Counting never acts: re-reads every VM's counters (mmu_vms
+ * in one read where the kernel has it) and drops vanished VMs, and writes
+ * nothing to the kernel.  Reads (ListVMs, GetVM, open to every user) call
+ * only this. */
 int manager_recount(Manager *m);
+/* The VMs 'want' selects, by mmu_vms or by their own files, whichever
+ * costs fewer reads; NULL: all. */
+typedef bool (*manager_vm_filter_t)(const Vm *v, const void *userdata);
+int manager_recount_where(Manager *m, manager_vm_filter_t want, const void *userdata);
+/* The VMs of a cgroup subtree (NULL or "/": all). */
+int manager_recount_scope(Manager *m, const char *scope);
 /* The same, unless the counts are younger than 'max_age_usec': D-Bus reads
  * on a host with thousands of VMs must not recount on every call. */
 int manager_recount_if_stale(Manager *m, uint64_t max_age_usec);
 /* One VM; -ENOENT when it is gone (the caller drops it). */
 int manager_recount_vm(Manager *m, Vm *v);
-/* Enforcing acts: queues a MaxPages= round over every VM above its cap.
- * Called only by the cap timer, a reload and privileged D-Bus calls. */
+/* Enforcing acts: queues a MaxPages= round: where the kernel has "limit",
+ * one that sets each VM's cap to what its policy wants (and gives back the
+ * caps no policy wants any more); elsewhere one that zaps every VM above
+ * its cap.  Called at start, when a VM appears, by the cap timer (kernels
+ * without "limit" only), a reload and privileged D-Bus calls. */
 int manager_enforce_caps(Manager *m);
+/* Whether MaxPages= is the kernel's to keep ("limit"). */
+bool manager_kernel_keeps_caps(const Manager *m);
+
+/* limits.c: the VMs the daemon capped, across crashes (<state dir>/limits). */
+void limits_load(Manager *m);
+void limits_save(Manager *m);
+/* "limit 0" to every VM the daemon capped: at exit. */
+void limits_release(Manager *m);
+bool limits_in_force(const Manager *m);
+/* The active/monitor-only decision, from what the VMs' files said. */
+void manager_update_mode(Manager *m);
+/* Drops a VM that is gone, and says so. */
+void manager_vm_gone(Manager *m, const char *id);
 /* A write to v's mmu_reclaim failed with 'error': a refusal (read-only,
  * lockdown) takes it out of the rounds until a probe says otherwise. */
 void manager_note_reclaim_error(Manager *m, Vm *v, int error);
@@ -153,6 +186,12 @@ const Policy *manager_policy_for(const Manager *m, const char *cgroup);
  * laid over (in 'buf' when there are any). */
 const Policy *manager_policy_for_vm(const Manager *m, const Vm *v, Policy *buf);
 const char *manager_mode(const Manager *m);
+/* The PSI window in force: the host trigger's (after any 2 s fallback),
+ * else PressureWindow=. */
+uint64_t manager_window_usec(const Manager *m);
 const char *manager_mode_reason(const Manager *m);
 uint64_t manager_total_shadow(const Manager *m);
 uint64_t manager_total_cache(const Manager *m);
+uint64_t manager_total_tdp(const Manager *m);
+/* mmu_pagetable_bytes over the VMs whose kernel gives it. */
+uint64_t manager_total_bytes(const Manager *m);

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "history.h"
@@ -166,22 +167,74 @@ static void emit_vm_pages(MetricsWriter *w, const MetricFamily *f, const Manager
         }
 }
 
+/* The commands that free pages, as the action label says them. */
+static const KvmCommand freeing[] = { KVM_CMD_CACHES, KVM_CMD_FREE_EMPTY, KVM_CMD_ZAP_COLD, KVM_CMD_ZAP,
+                                      KVM_CMD_LIMIT };
+
 static void emit_vm_reclaimed(MetricsWriter *w, const MetricFamily *f, const Manager *m) {
         for (size_t i = 0; i < m->vms.n; i++) {
                 const Vm *v = m->vms.vms[i];
                 VmLabels b;
 
-                metrics_sample_u64(w, "", vm_labels(&b, v, "action", "caches"), NULL, v->reclaimed_cache_pages);
-                metrics_sample_u64(w, "", vm_labels(&b, v, "action", "zap"), NULL, v->reclaimed_shadow_pages);
+                for (size_t c = 0; c < ELEMENTSOF(freeing); c++)
+                        metrics_sample_u64(w, "", vm_labels(&b, v, "action", kvm_command_to_string(freeing[c])), NULL,
+                                           v->reclaimed_by[freeing[c]]);
         }
 }
 
-static void emit_vm_regrown(MetricsWriter *w, const MetricFamily *f, const Manager *m) {
+/* One figure of each VM's controller state. */
+static void emit_vm_control(MetricsWriter *w, const Manager *m, uint64_t (*get)(const Vm *v)) {
         for (size_t i = 0; i < m->vms.n; i++) {
                 VmLabels b;
-                metrics_sample_u64(w, "", vm_labels(&b, m->vms.vms[i], NULL, NULL), NULL,
-                                   m->vms.vms[i]->regrown_pages);
+                metrics_sample_u64(w, "", vm_labels(&b, m->vms.vms[i], NULL, NULL), NULL, get(m->vms.vms[i]));
         }
+}
+
+static uint64_t vm_regrown(const Vm *v) {
+        return v->control.regrown_total;
+}
+
+static uint64_t vm_measured(const Vm *v) {
+        return v->control.given_total;
+}
+
+static void emit_vm_regrown(MetricsWriter *w, const MetricFamily *f, const Manager *m) {
+        emit_vm_control(w, m, vm_regrown);
+}
+
+static void emit_vm_measured(MetricsWriter *w, const MetricFamily *f, const Manager *m) {
+        emit_vm_control(w, m, vm_measured);
+}
+
+static void emit_vm_backoff(MetricsWriter *w, const MetricFamily *f, const Manager *m) {
+        struct timespec ts;
+        uint64_t now;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+        for (size_t i = 0; i < m->vms.n; i++) {
+                const Vm *v = m->vms.vms[i];
+                VmLabels b;
+
+                metrics_sample_double(w, "", vm_labels(&b, v, NULL, NULL), NULL,
+                                      control_backed_off(&v->control, now) ?
+                                              seconds(v->control.backoff_until_usec - now) : 0);
+        }
+}
+
+static void emit_vm_pagetable_bytes(MetricsWriter *w, const MetricFamily *f, const Manager *m) {
+        for (size_t i = 0; i < m->vms.n; i++) {
+                const Vm *v = m->vms.vms[i];
+                VmLabels b;
+
+                if (v->counted && v->has_bytes)
+                        metrics_sample_u64(w, "", vm_labels(&b, v, NULL, NULL), NULL, v->pagetable_bytes);
+        }
+}
+
+static void emit_regrowth(MetricsWriter *w, const MetricFamily *f, const Manager *m) {
+        metrics_sample_u64(w, "", (MetricLabel[]) { { "pages", "given" }, {} }, NULL, m->metrics->regrowth_given);
+        metrics_sample_u64(w, "", (MetricLabel[]) { { "pages", "regrown" }, {} }, NULL, m->metrics->regrowth_regrown);
 }
 
 /* One value of each VM's effective policy. */
@@ -224,8 +277,7 @@ static void emit_vm_zap_exhausted(MetricsWriter *w, const MetricFamily *f, const
                 const Vm *v = m->vms.vms[i];
                 VmLabels b;
 
-                metrics_sample_u64(w, "", vm_labels(&b, v, NULL, NULL), NULL,
-                                   v->zap_exhausted && v->shadow_pages <= v->zap_exhausted_at);
+                metrics_sample_u64(w, "", vm_labels(&b, v, NULL, NULL), NULL, v->control.exhausted[KVM_CMD_ZAP]);
         }
 }
 
@@ -242,14 +294,12 @@ static void emit_vm_sec_pagetables(MetricsWriter *w, const MetricFamily *f, cons
 /* ---- rounds ---- */
 
 static void emit_reclaimed(MetricsWriter *w, const MetricFamily *f, const Manager *m) {
-        static const char *const actions[] = { "caches", "zap" };
-
-        for (size_t a = 0; a < ELEMENTSOF(actions); a++)
+        for (size_t a = 0; a < ELEMENTSOF(freeing); a++)
                 for (unsigned k = 0; k < _ROUND_KIND_MAX; k++)
                         metrics_sample_u64(w, "",
-                                           (MetricLabel[]) { { "action", actions[a] },
+                                           (MetricLabel[]) { { "action", kvm_command_to_string(freeing[a]) },
                                                              { "reason", round_kind_to_string(k) }, {} },
-                                           NULL, m->metrics->reclaimed[a][k]);
+                                           NULL, m->metrics->reclaimed[freeing[a]][k]);
 }
 
 static void emit_rounds(MetricsWriter *w, const MetricFamily *f, const Manager *m) {
@@ -381,15 +431,29 @@ static const MetricFamily families[] = {
         VM_PAGES("kvm_reclaimd_vm_cache_pages", "dbus:VM.CachePages",
                  "Unused pages in the VM's vCPU MMU caches (debugfs mmu_cache_pages), as last counted.",
                  cache_pages),
-        /* The TDP MMU's page tables (the kernel's tdp_mmu_pages) will be
-         * one more VM_PAGES row, once the VM record carries them. */
+        VM_PAGES("kvm_reclaimd_vm_tdp_pages", "dbus:VMCounters.TdpPages",
+                 "TDP MMU page tables the VM holds (debugfs tdp_mmu_pages; 0 on a kernel without it), as last "
+                 "counted.", tdp_pages),
+        FAMILY("kvm_reclaimd_vm_pagetable_bytes", METRIC_GAUGE, VM_LABELS, "dbus:VMCounters.PageTableBytes",
+               "Memory the VM's page tables of both MMUs hold, as the kernel counts it (debugfs "
+               "mmu_pagetable_bytes: a shadow page costs about 8 KiB, a TDP page 4 KiB); only where the kernel "
+               "gives it.", emit_vm_pagetable_bytes),
         FAMILY("kvm_reclaimd_vm_reclaimed_pages_total", METRIC_COUNTER, VM_LABELS ",action",
                "dbus:VM.ReclaimedCachePages,VM.ReclaimedShadowPages",
-               "Pages reclaimed from the VM since the daemon saw it, by action (caches: freed from the vCPU "
-               "caches; zap: shadow pages zapped).", emit_vm_reclaimed),
-        FAMILY("kvm_reclaimd_vm_regrown_pages_total", METRIC_COUNTER, VM_LABELS, "daemon",
-               "Zapped shadow pages the VM has faulted back in since, as seen at its counts: reclaim that "
-               "the guest undid.", emit_vm_regrown),
+               "Pages reclaimed from the VM since the daemon saw it, by the command that freed them (caches: "
+               "the vCPU caches; free-empty, zap-cold, zap, limit: page-table pages, which add up to "
+               "ReclaimedShadowPages).", emit_vm_reclaimed),
+        FAMILY("kvm_reclaimd_vm_regrown_pages_total", METRIC_COUNTER, VM_LABELS, "dbus:VMCounters.RegrownPages",
+               "Page-table pages the VM took back within one window of the rounds that took them (counted a "
+               "window after each: growth, at most what was taken): reclaim that the guest undid.",
+               emit_vm_regrown),
+        FAMILY("kvm_reclaimd_vm_regrowth_measured_pages_total", METRIC_COUNTER, VM_LABELS,
+               "dbus:VMCounters.MeasuredPages",
+               "Page-table pages taken from the VM whose regrowth was counted (the denominator of "
+               "kvm_reclaimd_vm_regrown_pages_total).", emit_vm_measured),
+        FAMILY("kvm_reclaimd_vm_backoff_seconds", METRIC_GAUGE, VM_LABELS, "dbus:VMCounters.BackoffSeconds",
+               "How long pressure rounds still leave the VM for last: it regrew most of what it gave within a "
+               "window (0: not backed off).", emit_vm_backoff),
         FAMILY("kvm_reclaimd_vm_min_pages", METRIC_GAUGE, VM_LABELS, "dbus:VM.Policy.MinPages",
                "MinPages= of the VM's effective policy: no round zaps it below this.", emit_vm_min_pages),
         FAMILY("kvm_reclaimd_vm_max_pages", METRIC_GAUGE, VM_LABELS, "dbus:VM.Policy.MaxPages",
@@ -399,6 +463,9 @@ static const MetricFamily families[] = {
         FAMILY("kvm_reclaimd_vm_zap_exhausted", METRIC_GAUGE, VM_LABELS, "daemon",
                "1 when the VM's last zap gave less than asked (only roots in use left): not asked again "
                "until its count grows.", emit_vm_zap_exhausted),
+        FAMILY("kvm_reclaimd_regrowth_pages_total", METRIC_COUNTER, "pages", "daemon",
+               "Over all VMs counted one window after a round: page-table pages taken (pages=given) and "
+               "taken back within the window (pages=regrown).", emit_regrowth),
         FAMILY("kvm_reclaimd_vm_cgroup_pagetables_bytes", METRIC_GAUGE, VM_LABELS,
                "cgroup2 memory.stat sec_pagetables",
                "For VMs without MMU counters (a kernel without the series): secondary page tables charged "
@@ -406,8 +473,9 @@ static const MetricFamily families[] = {
 
         FAMILY("kvm_reclaimd_reclaimed_pages_total", METRIC_COUNTER, "action,reason",
                "dbus:Status.ReclaimedCachePages,Status.ReclaimedShadowPages",
-               "Pages reclaimed since start, by action (caches, zap) and by what asked for the round "
-               "(pressure, max-pages, manual).", emit_reclaimed),
+               "Pages reclaimed since start, by the command that freed them (caches; free-empty, zap-cold, "
+               "zap, limit: page-table pages) and by what asked for the round (pressure, max-pages, manual).",
+               emit_reclaimed),
         FAMILY("kvm_reclaimd_rounds_total", METRIC_COUNTER, "reason,scope", "dbus:History",
                "Rounds recorded in the history since start (rounds that planned something, and every "
                "pressure round), by reason and scope (host, a cgroup, or vm for a manual round for one VM).",

@@ -144,13 +144,20 @@ void metrics_note_round(Manager *m, RoundKind kind, const char *scope, bool carr
         metrics_changed(m);
 }
 
-void metrics_note_reclaimed(Manager *m, RoundKind kind, uint64_t caches_freed, uint64_t zapped) {
-        if (!m->metrics || (unsigned) kind >= _ROUND_KIND_MAX)
+void metrics_note_reclaimed(Manager *m, RoundKind kind, KvmCommand cmd, uint64_t pages) {
+        if (!m->metrics || (unsigned) kind >= _ROUND_KIND_MAX || (unsigned) cmd >= _KVM_CMD_MAX)
                 return;
-        m->metrics->reclaimed[0][kind] += caches_freed;
-        m->metrics->reclaimed[1][kind] += zapped;
-        if (caches_freed + zapped > 0)
+        m->metrics->reclaimed[cmd][kind] = sat_add_u64(m->metrics->reclaimed[cmd][kind], pages);
+        if (pages > 0)
                 metrics_changed(m);
+}
+
+void metrics_note_regrowth(Manager *m, uint64_t given, uint64_t regrown) {
+        if (!m->metrics)
+                return;
+        m->metrics->regrowth_given = sat_add_u64(m->metrics->regrowth_given, given);
+        m->metrics->regrowth_regrown = sat_add_u64(m->metrics->regrowth_regrown, regrown);
+        metrics_changed(m);
 }
 
 int metrics_render(Manager *m, MetricsFormat format, char **ret_text, size_t *ret_len) {

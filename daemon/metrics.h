@@ -45,7 +45,12 @@ void metrics_note_pressure_handled(Manager *m, uint64_t usec); /* PSI wakeup to 
 /* A round recorded in the history; 'duration_usec' counts for the latency
  * histogram when it was carried out. */
 void metrics_note_round(Manager *m, RoundKind kind, const char *scope, bool carried_out, uint64_t duration_usec);
-void metrics_note_reclaimed(Manager *m, RoundKind kind, uint64_t caches_freed, uint64_t zapped);
+/* Pages a command freed in a round of that kind: cache pages for
+ * "caches", page-table pages for the others. */
+void metrics_note_reclaimed(Manager *m, RoundKind kind, KvmCommand cmd, uint64_t pages);
+/* A VM counted one window after a round: it had given 'given' page-table
+ * pages and took 'regrown' of them back. */
+void metrics_note_regrowth(Manager *m, uint64_t given, uint64_t regrown);
 
 /* Something exposed may have changed: the textfile follows (no-op
  * without MetricsFile=; metrics-textfile.c). */
@@ -81,7 +86,8 @@ struct Metrics {
         uint64_t config_generation;      /* 1 = the configuration read at start */
         uint64_t config_realtime_usec;
         uint64_t reload_failures;
-        uint64_t reclaimed[2][_ROUND_KIND_MAX]; /* [0] caches, [1] zap; by kind */
+        uint64_t reclaimed[_KVM_CMD_MAX][_ROUND_KIND_MAX]; /* pages, by command and kind */
+        uint64_t regrowth_given, regrowth_regrown; /* over the VMs counted a window after */
         Histogram round_duration[_ROUND_KIND_MAX];
         Histogram pressure_response;
         ScopeStats *scopes;              /* in the order first seen */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 
 #include "log.h"
 #include "pressure.h"
@@ -16,10 +17,19 @@ struct PressureWatch {
         uint64_t threshold_usec;
         uint64_t window_usec;
         uint64_t last_total_usec;        /* "some" total at arming or the last event */
+        uint64_t last_read_usec;         /* CLOCK_MONOTONIC of that reading */
+        uint64_t stall_usec;             /* at the last event: "some" stall since the reading before */
+        uint64_t elapsed_usec;           /* ... which was this long before */
         sd_event_source *source;
         pressure_handler_t handler;
         void *userdata;
 };
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
 
 static int psi_parse_line(const char *l, PsiLine *ret) {
         unsigned long long total;
@@ -86,7 +96,14 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                                   (unsigned long long) w->threshold_usec);
                         return 0;
                 }
+                w->stall_usec = v.some.total_usec - w->last_total_usec;
+                w->elapsed_usec = now_usec() - w->last_read_usec;
                 w->last_total_usec = v.some.total_usec;
+                w->last_read_usec += w->elapsed_usec;
+        } else {
+                /* Unread: the trigger's own promise, one threshold per window. */
+                w->stall_usec = w->threshold_usec;
+                w->elapsed_usec = w->window_usec;
         }
         w->handler(w, &v, false, w->userdata);
         return 0;
@@ -154,6 +171,7 @@ int pressure_watch_new(sd_event *e, const char *path, const char *scope, uint64_
         if (!w->path || !w->scope)
                 return -ENOMEM;
         w->last_total_usec = baseline.some.total_usec;
+        w->last_read_usec = now_usec();
         r = sd_event_add_io(e, &w->source, w->fd, EPOLLPRI, on_io, w);
         if (r < 0)
                 return r;
@@ -180,3 +198,18 @@ const char *pressure_watch_path(const PressureWatch *w) { return w->path; }
 const char *pressure_watch_scope(const PressureWatch *w) { return w->scope; }
 uint64_t pressure_watch_window(const PressureWatch *w) { return w->window_usec; }
 uint64_t pressure_watch_threshold(const PressureWatch *w) { return w->threshold_usec; }
+uint64_t pressure_watch_total(const PressureWatch *w) { return w->last_total_usec; }
+
+void pressure_watch_fire(PressureWatch *w, uint64_t stall_usec, uint64_t elapsed_usec) {
+        PsiValues v = {};
+
+        (void) psi_read(w->path, &v);
+        w->stall_usec = stall_usec;
+        w->elapsed_usec = elapsed_usec;
+        w->handler(w, &v, false, w->userdata);
+}
+
+void pressure_watch_last_stall(const PressureWatch *w, uint64_t *ret_stall_usec, uint64_t *ret_elapsed_usec) {
+        *ret_stall_usec = w->stall_usec;
+        *ret_elapsed_usec = w->elapsed_usec;
+}

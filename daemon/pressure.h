@@ -49,3 +49,12 @@ const char *pressure_watch_path(const PressureWatch *w);
 const char *pressure_watch_scope(const PressureWatch *w);
 uint64_t pressure_watch_window(const PressureWatch *w);
 uint64_t pressure_watch_threshold(const PressureWatch *w);
+/* The "some" total at the last event (or at arming). */
+uint64_t pressure_watch_total(const PressureWatch *w);
+/* At the last event: the "some" stall since the reading before it (the
+ * previous event or the arming), and how long before that was.  The
+ * controller turns them into the stall of the last window. */
+void pressure_watch_last_stall(const PressureWatch *w, uint64_t *ret_stall_usec, uint64_t *ret_elapsed_usec);
+/* Runs the handler as if the trigger had fired after 'stall_usec' of
+ * stall over 'elapsed_usec' (bench/: the wake-up, without making the stall). */
+void pressure_watch_fire(PressureWatch *w, uint64_t stall_usec, uint64_t elapsed_usec);

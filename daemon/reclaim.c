@@ -3,7 +3,6 @@
  * what a round leaves behind (counters, signals, notes, history). */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -38,6 +37,10 @@ typedef struct Round {
         char *reason;
         uint64_t goal;
         ReclaimAction action;
+        uint64_t window_usec;
+        char *pressure_file;            /* a pressure round's trigger file */
+        uint64_t psi_total_usec, threshold_usec;
+        uint64_t queued_usec;           /* CLOCK_MONOTONIC */
         Waiter *waiters;
         size_t n_waiters;
         uint32_t requests;              /* events or calls merged into it */
@@ -49,6 +52,8 @@ typedef struct Round {
         size_t n_out;
         int worker_error;
         uint64_t start_usec;            /* CLOCK_MONOTONIC */
+        uint64_t write_start_usec;      /* the worker's first write began */
+        uint64_t write_end_usec;        /* the worker's last write answered */
         int notify_fd;                  /* the worker writes 1 here when done */
         struct Round *next;
 } Round;
@@ -68,209 +73,6 @@ static uint64_t now_usec(clockid_t c) {
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
-/* ---- planning ---- */
-
-void round_plan_done(RoundPlan *p) {
-        if (!p)
-                return;
-        for (size_t i = 0; i < p->n; i++)
-                free(p->ids[i]);
-        free(p->ids);
-        plan_done(&p->plan);
-        for (size_t i = 0; i < p->n_notes; i++) {
-                free(p->notes[i].vm);
-                free(p->notes[i].why);
-        }
-        free(p->notes);
-        *p = (RoundPlan) {};
-}
-
-/* Notes say why, VM by VM, up to this many; the rest are counted in one
- * last note, so a host of 10,000 VMs does not answer with 10,000 lines. */
-#define NOTES_MAX 64
-
-static int push_note(RoundPlan *p, const char *vm, char *why) {
-        ReclaimNote *n;
-        char *id = strdup(vm);
-
-        n = realloc(p->notes, (p->n_notes + 1) * sizeof(*n));
-        if (!id || !n) {
-                free(why);
-                free(id);
-                if (n)
-                        p->notes = n;
-                return -ENOMEM;
-        }
-        p->notes = n;
-        p->notes[p->n_notes++] = (ReclaimNote) { .vm = id, .why = why };
-        return 0;
-}
-
-static int add_note(RoundPlan *p, const char *vm, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int add_note(RoundPlan *p, const char *vm, const char *fmt, ...) {
-        char *why = NULL;
-        va_list ap;
-        int r;
-
-        if (p->n_notes >= NOTES_MAX) {
-                p->n_more_notes++;
-                return 0;
-        }
-        va_start(ap, fmt);
-        r = vasprintf(&why, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return push_note(p, vm, why);
-}
-
-/* The count of the notes left out, as the last one ("" for the VM). */
-static int close_notes(RoundPlan *p) {
-        char *why;
-
-        if (p->n_more_notes == 0)
-                return 0;
-        if (asprintf(&why, "and %zu more VMs, not listed", p->n_more_notes) < 0)
-                return -ENOMEM;
-        p->n_more_notes = 0;
-        return push_note(p, "", why);
-}
-
-static bool zap_exhausted(const Vm *v) {
-        return v->zap_exhausted && v->shadow_pages <= v->zap_exhausted_at;
-}
-
-static int note_gave_nothing(RoundPlan *p, const Vm *v) {
-        return add_note(p, v->id,
-                        "gave nothing more at %llu shadow pages when last asked: the rest are root pages in use; "
-                        "asked again once its count grows",
-                        (unsigned long long) v->zap_exhausted_at);
-}
-
-/* Why the planner gave no step to a VM it was given. */
-static int note_no_step(RoundPlan *p, RoundKind kind, const Vm *v, const PlannerVm *in, bool exhausted) {
-        const Policy *pol = in->policy;
-        bool can_cache = (pol->action & RECLAIM_CACHES) && in->cache_pages > 0;
-        bool can_zap = (pol->action & RECLAIM_ZAP) && in->shadow_pages > pol->min_pages;
-
-        if (kind == ROUND_CAPS) {
-                if (exhausted)
-                        return note_gave_nothing(p, v);
-                if (pol->max_pages == 0)
-                        return add_note(p, v->id, "no MaxPages= in the policy for %s", pol->cgroup);
-                return add_note(p, v->id, "within MaxPages=%llu (%llu shadow pages)",
-                                (unsigned long long) pol->max_pages, (unsigned long long) in->shadow_pages);
-        }
-        /* Not needed: the goal was met by others; nothing to explain. */
-        if (can_cache || can_zap)
-                return 0;
-        if (exhausted)
-                return note_gave_nothing(p, v);
-        if (pol->action & RECLAIM_ZAP)
-                return add_note(p, v->id, "at its floor: %llu shadow pages, MinPages=%llu%s",
-                                (unsigned long long) in->shadow_pages, (unsigned long long) pol->min_pages,
-                                pol->action & RECLAIM_CACHES ? ", and no cache pages" : "");
-        return add_note(p, v->id, "Action=caches and no cache pages");
-}
-
-int reclaim_plan(Manager *m, const Config *config, const ReclaimRequest *req, RoundPlan *ret) {
-        _cleanup_free_ PlannerVm *in = NULL;
-        _cleanup_free_ Policy *overrides = NULL;
-        _cleanup_free_ Vm **vms = NULL;
-        _cleanup_free_ bool *exhausted = NULL, *stepped = NULL;
-        _cleanup_(round_plan_done) RoundPlan p = {};
-        size_t n = 0, cap = m->vms.n ? m->vms.n : 1;
-        int r;
-
-        in = calloc(cap, sizeof(*in));
-        overrides = calloc(cap, sizeof(*overrides));
-        vms = calloc(cap, sizeof(*vms));
-        exhausted = calloc(cap, sizeof(bool));
-        p.ids = calloc(cap, sizeof(char *));
-        if (!in || !overrides || !vms || !exhausted || !p.ids)
-                return -ENOMEM;
-
-        for (size_t i = 0; i < m->vms.n; i++) {
-                Vm *v = m->vms.vms[i];
-                const Policy *pol = config_policy_for_vm(config, v->cgroup, v->name, v->uuid, &overrides[n]);
-                ReclaimAction action;
-
-                if (req->vm_id ? strcmp(v->id, req->vm_id) != 0 :
-                    req->scope && strcmp(req->scope, "/") != 0 && !cgroup_path_startswith(v->cgroup, req->scope))
-                        continue;
-                if (!v->counted)
-                        r = add_note(&p, v->id, "no MMU counters: the kernel lacks the kvm-reclaimd series");
-                else if (!v->has_reclaim)
-                        r = add_note(&p, v->id, "%s", vm_reclaim_problem(v));
-                else if (pol->protect)
-                        r = add_note(&p, v->id, "protected by the policy for %s", pol->cgroup);
-                else
-                        r = 1;
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        continue;
-
-                /* A manual action replaces Action= but not the limits. */
-                action = req->action ?: pol->action;
-                exhausted[n] = (action & RECLAIM_ZAP) && zap_exhausted(v);
-                if (exhausted[n])
-                        action &= ~RECLAIM_ZAP;
-                if (action == 0) {
-                        r = note_gave_nothing(&p, v);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                overrides[n] = *pol;
-                overrides[n].action = action;
-                in[n] = (PlannerVm) {
-                        .id = v->id,
-                        .cgroup = v->cgroup,
-                        .shadow_pages = v->shadow_pages,
-                        .cache_pages = v->cache_pages,
-                        .policy = &overrides[n],
-                };
-                p.ids[n] = strdup(v->id);
-                if (!p.ids[n])
-                        return -ENOMEM;
-                vms[n] = v;
-                p.n = ++n;
-        }
-
-        if (req->kind == ROUND_CAPS)
-                r = planner_enforce_caps(in, n, KVM_RECLAIM_ZAP_MAX, &p.plan);
-        else
-                r = planner_plan(in, n,
-                                 &(PlanRequest) {
-                                         .scope = req->scope,
-                                         .goal_pages = req->goal,
-                                         .round_cap = req->goal,
-                                         .zap_max = KVM_RECLAIM_ZAP_MAX,
-                                 },
-                                 &p.plan);
-        if (r < 0)
-                return r;
-
-        stepped = calloc(cap, sizeof(bool));
-        if (!stepped)
-                return -ENOMEM;
-        for (size_t i = 0; i < p.plan.n_steps; i++)
-                stepped[p.plan.steps[i].vm] = true;
-        for (size_t i = 0; i < n; i++)
-                if (!stepped[i]) {
-                        r = note_no_step(&p, req->kind, vms[i], &in[i], exhausted[i]);
-                        if (r < 0)
-                                return r;
-                }
-        r = close_notes(&p);
-        if (r < 0)
-                return r;
-        *ret = p;
-        p = (RoundPlan) {};
-        return 0;
-}
-
 /* ---- rounds ---- */
 
 static void round_free(Round *r) {
@@ -282,6 +84,7 @@ static void round_free(Round *r) {
         free(r->vm_id);
         free(r->scope);
         free(r->reason);
+        free(r->pressure_file);
         free(r->waiters);
         round_plan_done(&r->plan);
         free(r->kvm_dir);
@@ -397,8 +200,9 @@ static void *worker(void *userdata) {
         Round *r = userdata;
         uint64_t one = 1;
 
-        r->worker_error = actuator_execute(r->kvm_dir, (const char *const *) r->plan.ids, &r->plan.plan, &r->out,
-                                           &r->n_out);
+        r->worker_error = actuator_execute(r->kvm_dir, (const char *const *) r->plan.ids, r->plan.offers,
+                                           &r->plan.plan, &r->out, &r->n_out, &r->write_start_usec,
+                                           &r->write_end_usec);
         /* An eventfd write of 1 cannot fail short of a bug. */
         (void) !write(r->notify_fd, &one, sizeof(one));
         return NULL;
@@ -417,6 +221,46 @@ static void log_plan(const Round *r) {
                           (unsigned long long) plan->steps[i].zap);
 }
 
+/* A round carried out keeps what its plan says each VM owes now. */
+static void commit_owed(Manager *m, const Round *r) {
+        if (r->kind != ROUND_PRESSURE || !r->plan.plan.owed_milli)
+                return;
+        for (size_t i = 0; i < r->plan.n; i++) {
+                Vm *v = vm_table_find(&m->vms, r->plan.ids[i]);
+
+                if (v)
+                        v->control.owed_milli = r->plan.plan.owed_milli[i];
+        }
+}
+
+/* A pressure round that waited a window or more behind another is sized
+ * again from the stall since its event: none, and it is dropped (the
+ * pressure is gone). */
+static bool round_still_wanted(Manager *m, Round *r) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC), goal;
+        PsiValues v;
+
+        if (!r->pressure_file || r->window_usec == 0 || now - r->queued_usec < r->window_usec)
+                return true;
+        if (psi_read(r->pressure_file, &v) < 0)
+                return true;
+        goal = control_round_goal(&(RoundSizing) {
+                .step_pages = m->config->daemon.step_pages,
+                .window_usec = r->window_usec,
+                .threshold_usec = r->threshold_usec,
+                .stall_usec = v.some.total_usec > r->psi_total_usec ? v.some.total_usec - r->psi_total_usec : 0,
+                .elapsed_usec = now - r->queued_usec,
+        });
+        if (goal > 0) {
+                r->goal = goal < r->goal ? goal : r->goal;
+                return true;
+        }
+        log_info("Round (%s) dropped: no stall since its event %.1f s ago, the pressure is gone", r->reason,
+                 (now - r->queued_usec) / 1e6);
+        finish_without_writing(m, r, 0);
+        return false;
+}
+
 /* Plans the round with fresh counts and starts the worker, or finishes it
  * at once when there is nothing to write.  Returns true when it is in
  * flight. */
@@ -425,7 +269,16 @@ static bool round_start(Manager *m, Round *r) {
         int k;
 
         r->start_usec = now_usec(CLOCK_MONOTONIC);
-        (void) manager_recount(m);
+        if (r->kind == ROUND_PRESSURE && !round_still_wanted(m, r))
+                return false;
+        /* Only what the round plans from: a cgroup's VMs, one VM, all. */
+        if (r->vm_id) {
+                Vm *v = vm_table_find(&m->vms, r->vm_id);
+
+                if (v && manager_recount_vm(m, v) == -ENOENT)
+                        manager_vm_gone(m, r->vm_id);
+        } else
+                (void) manager_recount_scope(m, r->scope);
         k = reclaim_plan(m, m->config,
                          &(ReclaimRequest) {
                                  .kind = r->kind,
@@ -455,8 +308,8 @@ static bool round_start(Manager *m, Round *r) {
                         snprintf(pid, sizeof(pid), "%d", (int) v->pid);
                         r->vms[i] = (RoundVm) {
                                 .name = strdup(v->name ?: pid),
-                                .shadow_before = v->shadow_pages,
-                                .shadow_after = v->shadow_pages,
+                                .shadow_before = vm_tables(v),
+                                .shadow_after = vm_tables(v),
                                 .cache_pages = v->cache_pages,
                         };
                 }
@@ -468,13 +321,15 @@ static bool round_start(Manager *m, Round *r) {
                         const PlanStep *s = &r->plan.plan.steps[i];
                         char what[64];
 
-                        if (s->caches && s->zap > 0)
+                        if (s->set_limit)
+                                snprintf(what, sizeof(what), "limit %llu", (unsigned long long) s->limit);
+                        else if (s->caches && s->zap > 0)
                                 snprintf(what, sizeof(what), "caches and zap %llu", (unsigned long long) s->zap);
                         else if (s->zap > 0)
                                 snprintf(what, sizeof(what), "zap %llu", (unsigned long long) s->zap);
                         else
                                 snprintf(what, sizeof(what), "caches");
-                        (void) add_note(&r->plan, r->plan.ids[s->vm], "dry run: %s planned, not carried out", what);
+                        (void) reclaim_note(&r->plan, r->plan.ids[s->vm], "dry run: %s planned, not carried out", what);
                 }
                 finish_without_writing(m, r, 0);
                 return false;
@@ -489,6 +344,7 @@ static bool round_start(Manager *m, Round *r) {
                 finish_without_writing(m, r, -ENOMEM);
                 return false;
         }
+        commit_owed(m, r);
         r->notify_fd = q->event_fd;
         k = -pthread_create(&q->thread, NULL, worker, r);
         if (k < 0) {
@@ -514,27 +370,31 @@ static void rounds_next(Manager *m) {
         }
 }
 
-/* One VM's outcome: counters, signals, the log line, and what it teaches. */
-static void apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundResult *res) {
-        const PlanStep *step = NULL;
-        const char *id = r->plan.ids[o->vm];
-        uint64_t freed = o->did_caches ? o->caches.caches_freed : 0, zapped = o->did_zap ? o->zap.zapped : 0;
-        Vm *v = vm_table_find(&m->vms, id);
-        bool gone;
+/* The Reclaimed signal's and the metrics' name for what a command freed. */
+static const char *action_name(KvmCommand c) {
+        return kvm_command_to_string(c);
+}
 
-        for (size_t i = 0; i < r->plan.plan.n_steps && !step; i++)
-                if (r->plan.plan.steps[i].vm == o->vm)
-                        step = &r->plan.plan.steps[i];
+/* One VM's outcome, before counting again: totals, signals, the log line,
+ * what the kernel refused.  Returns the VM, NULL when it is gone. */
+static Vm *apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundResult *res) {
+        const char *id = r->plan.ids[o->vm];
+        uint64_t freed = o->did[KVM_CMD_CACHES] ? o->res[KVM_CMD_CACHES].caches_freed : 0;
+        uint64_t tables = actuator_tables_freed(o);
+        Vm *v = vm_table_find(&m->vms, id);
         RoundVm *hv = r->vms ? &r->vms[o->vm] : NULL;
+        char detail[128] = "";
 
         res->caches_freed = sat_add_u64(res->caches_freed, freed);
-        res->zapped = sat_add_u64(res->zapped, zapped);
+        res->zapped = sat_add_u64(res->zapped, tables);
         m->reclaimed_cache_pages = sat_add_u64(m->reclaimed_cache_pages, freed);
-        m->reclaimed_shadow_pages = sat_add_u64(m->reclaimed_shadow_pages, zapped);
-        metrics_note_reclaimed(m, r->kind, freed, zapped);
+        m->reclaimed_shadow_pages = sat_add_u64(m->reclaimed_shadow_pages, tables);
+        for (KvmCommand c = KVM_CMD_CACHES; c < _KVM_CMD_MAX; c++)
+                if (o->did[c])
+                        metrics_note_reclaimed(m, r->kind, c, c == KVM_CMD_CACHES ? freed : o->res[c].zapped);
         if (hv) {
                 hv->caches_freed = freed;
-                hv->zapped = zapped;
+                hv->zapped = tables;
         }
         if (!v) {
                 /* Gone meanwhile (its removal was seen while the worker
@@ -542,63 +402,116 @@ static void apply_outcome(Manager *m, Round *r, const ActuatorOutcome *o, RoundR
                  * its going. */
                 if (o->error < 0) {
                         log_info("VM %s vanished during reclaim", id);
-                        (void) add_note(&r->plan, id, "vanished during reclaim");
+                        (void) reclaim_note(&r->plan, id, "vanished during reclaim");
                 }
-                return;
+                return NULL;
         }
         v->reclaimed_cache_pages = sat_add_u64(v->reclaimed_cache_pages, freed);
-        v->reclaimed_shadow_pages = sat_add_u64(v->reclaimed_shadow_pages, zapped);
-        v->regrow_pending = sat_add_u64(v->regrow_pending, zapped);
-        if (freed > 0)
-                bus_emit_reclaimed(m, v, "caches", freed, r->reason);
-        if (zapped > 0)
-                bus_emit_reclaimed(m, v, "zap", zapped, r->reason);
+        v->reclaimed_shadow_pages = sat_add_u64(v->reclaimed_shadow_pages, tables);
+        for (KvmCommand c = KVM_CMD_CACHES; c < _KVM_CMD_MAX; c++) {
+                uint64_t n = c == KVM_CMD_CACHES ? freed : o->did[c] ? o->res[c].zapped : 0;
+
+                v->reclaimed_by[c] = sat_add_u64(v->reclaimed_by[c], n);
+                if (n > 0)
+                        bus_emit_reclaimed(m, v, action_name(c), n, r->reason);
+                /* Which command freed what, where more than "zap" ran. */
+                if (c != KVM_CMD_CACHES && o->did[c] && (c != KVM_CMD_ZAP || detail[0]))
+                        snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s %llu",
+                                 detail[0] ? ", " : " (", kvm_command_to_string(c), (unsigned long long) n);
+        }
+        if (detail[0])
+                snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), ")");
+        if (o->did[KVM_CMD_LIMIT]) {
+                v->kernel_limit = o->asked[KVM_CMD_LIMIT];
+                v->kernel_limit_unknown = false;
+        }
         log_struct(LOG_INFO,
                    LOG_FIELDS(.message_id = LOG_MID_ROUND_VM, .vm = v->id, .cgroup = v->cgroup, .reason = r->reason,
-                              .pages = freed + zapped, .has_pages = true),
-                   "  VM %s (%s, %s): caches freed %llu, zapped %llu%s", v->id, v->name ?: "-", v->cgroup ?: "-",
-                   (unsigned long long) freed, (unsigned long long) zapped, o->error < 0 ? " (failed)" : "");
+                              .pages = freed + tables, .has_pages = true),
+                   "  VM %s (%s, %s): caches freed %llu, zapped %llu%s%s", v->id, v->name ?: "-", v->cgroup ?: "-",
+                   (unsigned long long) freed, (unsigned long long) tables, detail,
+                   o->error < 0 ? " (failed)" : "");
+        if (o->did[KVM_CMD_LIMIT] && o->asked[KVM_CMD_LIMIT] > 0 && v->tdp_pages > 0 && !v->tdp_cap_noted) {
+                log_notice("VM %s: MaxPages= caps its shadow pages; its %llu TDP page tables have no cap (they grow "
+                           "with the memory the guest maps, about 2 MiB per GiB at 4 KiB pages): pressure rounds "
+                           "take the empty and cold ones", v->id, (unsigned long long) v->tdp_pages);
+                v->tdp_cap_noted = true;
+        }
+        if (o->did[KVM_CMD_LIMIT])
+                log_info("  VM %s: the kernel caps its shadow pages at %s%llu%s (%llu zapped to get there)", v->id,
+                         o->asked[KVM_CMD_LIMIT] ? "" : "KVM's own cap (limit ",
+                         (unsigned long long) o->asked[KVM_CMD_LIMIT], o->asked[KVM_CMD_LIMIT] ? "" : ")",
+                         (unsigned long long) o->res[KVM_CMD_LIMIT].zapped);
+        if (o->did[KVM_CMD_CACHES] && freed == 0 && o->res[KVM_CMD_CACHES].busy_vcpus > 0)
+                (void) reclaim_note(&r->plan, v->id, "%u vCPUs were busy in a fault and kept their caches",
+                                    o->res[KVM_CMD_CACHES].busy_vcpus);
+        return v;
+}
 
-        /* The counts are the truth, not our arithmetic: read them again;
-         * that also tells a VM that went from a file that said ENOENT. */
-        gone = manager_recount_vm(m, v) == -ENOENT;
+/* What the outcome teaches, with the counts read after it. */
+static void learn(Manager *m, Round *r, const ActuatorOutcome *o, Vm *v, bool gone) {
+        const PlanStep *step = NULL;
+        RoundVm *hv = r->vms ? &r->vms[o->vm] : NULL;
+        VmCounts after;
+        uint64_t tables;
+
         if (o->error < 0 && gone) {
                 log_info("VM %s vanished during reclaim", v->id);
-                (void) add_note(&r->plan, v->id, "vanished during reclaim");
+                (void) reclaim_note(&r->plan, v->id, "vanished during reclaim");
         } else if (o->error < 0) {
                 log_warning_errno(o->error, "VM %s: reclaim failed, continuing with the others: %m", v->id);
                 manager_note_reclaim_error(m, v, o->error);
-                (void) add_note(&r->plan, v->id, "the kernel refused: %s", strerror(-o->error));
+                (void) reclaim_note(&r->plan, v->id, "the kernel refused: %s", strerror(-o->error));
         }
-        if (o->did_caches && freed == 0 && o->caches.busy_vcpus > 0)
-                (void) add_note(&r->plan, v->id, "%u vCPUs were busy in a fault and kept their caches",
-                                o->caches.busy_vcpus);
-
         if (gone) {
                 if (hv)
                         hv->shadow_after = 0;
-                log_struct(LOG_INFO, LOG_FIELDS(.message_id = LOG_MID_VM_GONE, .vm = id), "VM %s is gone", id);
-                (void) vm_table_remove(&m->vms, id);
+                manager_vm_gone(m, v->id);
                 return;
         }
+        for (size_t i = 0; i < r->plan.plan.n_steps && !step; i++)
+                if (r->plan.plan.steps[i].vm == o->vm)
+                        step = &r->plan.plan.steps[i];
         if (hv)
-                hv->shadow_after = v->shadow_pages;
-        /* Fewer pages than asked: what is left are roots in use (see
-         * include/kvm-reclaim.h).  Asking again before the count grows
-         * would only repeat "zap N -> zapped 0". */
-        if (step && o->did_zap && zapped < step->zap) {
-                v->zap_exhausted = true;
-                v->zap_exhausted_at = v->shadow_pages;
-                (void) add_note(&r->plan, v->id, "the kernel zapped %llu of %llu pages asked: the rest are root "
-                                "pages in use", (unsigned long long) zapped, (unsigned long long) step->zap);
-                if (zapped == 0)
+                hv->shadow_after = vm_tables(v);
+        after = vm_counts(v);
+        for (KvmCommand c = KVM_CMD_CACHES; c <= KVM_CMD_ZAP; c++) {
+                uint64_t got = c == KVM_CMD_CACHES ? o->res[c].caches_freed : o->res[c].zapped;
+
+                if (!o->did[c] || !control_note_result(&v->control, c, o->asked[c], got, &after))
+                        continue;
+                /* Asking again before the count grows would only repeat
+                 * "zap N -> zapped 0" (kvm-reclaim.h: roots in use). */
+                if (c == KVM_CMD_ZAP)
+                        (void) reclaim_note(&r->plan, v->id, "the kernel zapped %llu of %llu pages asked: the rest "
+                                            "are root pages in use", (unsigned long long) got,
+                                            (unsigned long long) o->asked[c]);
+                if (got == 0)
                         log_struct(LOG_NOTICE,
                                    LOG_FIELDS(.message_id = LOG_MID_VM_GAVE_NONE, .vm = v->id, .cgroup = v->cgroup,
-                                              .pages = v->shadow_pages, .has_pages = true),
-                                   "VM %s gave nothing at %llu shadow pages: only root pages in use are left; "
-                                   "not asking it again until its count grows", v->id,
-                                   (unsigned long long) v->shadow_pages);
+                                              .pages = vm_tables(v), .has_pages = true),
+                                   "VM %s gave nothing to \"%s\" at %llu page-table pages (%s): not asking it "
+                                   "again until its count grows", v->id, kvm_command_to_string(c),
+                                   (unsigned long long) vm_tables(v), reclaim_lack_reason(c));
         }
+        /* It gave less than its share with every command it was offered:
+         * it gave what it could, it owes nothing.  (Held back from "zap"
+         * while zap-cold ages its tables, it still owes.) */
+        tables = actuator_tables_freed(o);
+        if (step && tables < step->zap && (r->plan.offers[o->vm] & ACTUATOR_OFFER(KVM_CMD_ZAP)))
+                v->control.owed_milli = 0;
+        /* Counted again one window from now: what came back. */
+        if (tables > 0 && r->kind != ROUND_CAPS)
+                control_note_given(&v->control, tables, vm_tables(v), now_usec(CLOCK_MONOTONIC), r->window_usec);
+}
+
+static bool vm_in_round(const Vm *v, const void *userdata) {
+        const Round *r = userdata;
+
+        for (size_t i = 0; i < r->n_out; i++)
+                if (strcmp(r->plan.ids[r->out[i].vm], v->id) == 0)
+                        return true;
+        return false;
 }
 
 static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -606,6 +519,7 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
         Rounds *q = m->rounds;
         Round *r = q->in_flight;
         RoundResult res = { .carried_out = true };
+        _cleanup_free_ bool *alive = NULL;
         uint64_t value;
 
         (void) !read(fd, &value, sizeof(value));
@@ -615,9 +529,43 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
         q->in_flight = NULL;
 
         res.error = r->worker_error;
-        for (size_t i = 0; i < r->n_out; i++)
-                apply_outcome(m, r, &r->out[i], &res);
-        (void) close_notes(&r->plan);
+        res.write_start_usec = r->write_start_usec;
+        res.write_end_usec = r->write_end_usec;
+        alive = calloc(r->n_out ? r->n_out : 1, sizeof(bool));
+        for (size_t i = 0; i < r->n_out; i++) {
+                Vm *v = apply_outcome(m, r, &r->out[i], &res);
+
+                if (alive)
+                        alive[i] = v != NULL;
+        }
+        /* The counts are the truth, not our arithmetic: read them again
+         * (the round's VMs, the cheaper way); that also tells a VM that
+         * went from a file that said ENOENT. */
+        (void) manager_recount_where(m, vm_in_round, r);
+        for (size_t i = 0; alive && i < r->n_out; i++) {
+                const char *id = r->plan.ids[r->out[i].vm];
+                Vm *v = alive[i] ? vm_table_find(&m->vms, id) : NULL;
+                char path[4096];
+
+                if (!alive[i])
+                        continue;
+                if (!v) {
+                        /* The recount found it gone. */
+                        if (r->out[i].error < 0) {
+                                log_info("VM %s vanished during reclaim", id);
+                                (void) reclaim_note(&r->plan, id, "vanished during reclaim");
+                        }
+                        if (r->vms)
+                                r->vms[r->out[i].vm].shadow_after = 0;
+                        continue;
+                }
+                snprintf(path, sizeof(path), "%s/%s", m->kvm_dir, id);
+                learn(m, r, &r->out[i], v, r->out[i].error == -ENOENT && access(path, F_OK) < 0);
+        }
+        regrowth_arm(m);
+        if (r->kind == ROUND_CAPS && manager_kernel_keeps_caps(m))
+                limits_save(m);
+        (void) reclaim_notes_close(&r->plan);
         res.notes = r->plan.notes;
         res.n_notes = r->plan.n_notes;
         round_finish(m, r, &res);
@@ -680,9 +628,15 @@ int manager_reclaim(Manager *m, const ReclaimRequest *req, reclaim_done_t done, 
                 .reason = strdup(req->reason),
                 .goal = req->goal,
                 .action = req->action,
+                .window_usec = req->window_usec ?: manager_window_usec(m),
+                .pressure_file = strdup_or_null(req->pressure_file),
+                .psi_total_usec = req->psi_total_usec,
+                .threshold_usec = req->threshold_usec,
+                .queued_usec = now_usec(CLOCK_MONOTONIC),
                 .requests = 1,
         };
         if ((req->vm_id && !r->vm_id) || (req->scope && !r->scope) || !r->reason ||
+            (req->pressure_file && !r->pressure_file) ||
             round_add_waiter(r, done, userdata) < 0) {
                 round_free(r);
                 return -ENOMEM;

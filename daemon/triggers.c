@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "bus.h"
+#include "controller.h"
 #include "log.h"
 #include "manager.h"
 #include "metrics.h"
@@ -50,13 +51,48 @@ static void on_pressure_round_done(Manager *m, const RoundResult *res, void *use
 
         if (res->error != -ECANCELED) {
                 m->last_event_latency_usec = now_usec(CLOCK_MONOTONIC) - p->start_usec;
+                m->last_event_reaction_usec = res->write_end_usec > p->start_usec ? res->write_end_usec - p->start_usec : 0;
+                m->last_event_decision_usec =
+                        res->write_start_usec > p->start_usec ? res->write_start_usec - p->start_usec : 0;
+                m->pressure_rounds_done++;
                 metrics_note_pressure_handled(m, m->last_event_latency_usec);
-                log_info("Pressure on %s handled: %llu cache pages freed, %llu shadow pages zapped, in %.1f ms",
+                log_info("Pressure on %s handled: %llu cache pages freed, %llu page-table pages zapped, in %.1f ms",
                          p->scope, (unsigned long long) res->caches_freed, (unsigned long long) res->zapped,
                          m->last_event_latency_usec / 1000.0);
         }
         free(p->scope);
         free(p);
+}
+
+/* One number of a cgroup2 memory file; 0 for "max" or when unreadable
+ * (a hybrid host's cgroup2 has no memory controller). */
+static uint64_t cgroup_memory(const Manager *m, const char *cgroup, const char *file) {
+        char path[4096], buf[64];
+        uint64_t v;
+
+        if (!m->cgroup_root || snprintf(path, sizeof(path), "%s%s/%s", m->cgroup_root, cgroup, file) >= (int) sizeof(path))
+                return 0;
+        if (read_small_file(path, buf, sizeof(buf)) < 0 || parse_u64(buf, &v) < 0)
+                return 0;
+        return v;
+}
+
+/* How many pages this event asks for: the stall in the window, and for a
+ * cgroup on cgroup2 how far it is over memory.high or near memory.max. */
+static uint64_t pressure_goal(const Manager *m, const Trigger *t, const char *scope) {
+        RoundSizing s = {
+                .step_pages = m->config->daemon.step_pages,
+                .window_usec = pressure_watch_window(t->watch),
+                .threshold_usec = pressure_watch_threshold(t->watch),
+        };
+
+        pressure_watch_last_stall(t->watch, &s.stall_usec, &s.elapsed_usec);
+        if (strcmp(scope, "host") != 0) {
+                s.memory_current = cgroup_memory(m, scope, "memory.current");
+                s.memory_high = cgroup_memory(m, scope, "memory.high");
+                s.memory_max = cgroup_memory(m, scope, "memory.max");
+        }
+        return control_round_goal(&s);
 }
 
 static void on_pressure(PressureWatch *w, const PsiValues *psi, bool gone, void *userdata) {
@@ -66,6 +102,7 @@ static void on_pressure(PressureWatch *w, const PsiValues *psi, bool gone, void 
         PsiValues v = psi ? *psi : (PsiValues) {};
         _cleanup_free_ char *reason = NULL;
         PressureRound *p;
+        uint64_t now, window, goal;
         char *s;
         int r;
 
@@ -91,6 +128,22 @@ static void on_pressure(PressureWatch *w, const PsiValues *psi, bool gone, void 
                    "Memory pressure on %s: some avg10=%.2f full avg10=%.2f", scope, v.some.avg10, v.full.avg10);
         bus_emit_changed(m);
 
+        /* At most one round per window per scope: the trigger fires at
+         * most once a window, but an event can be read late. */
+        now = now_usec(CLOCK_MONOTONIC);
+        window = pressure_watch_window(w);
+        if (t->last_round_usec > 0 && now - t->last_round_usec < window) {
+                log_debug("Pressure on %s %.0f ms after its last round: within one window, no new round", scope,
+                          (now - t->last_round_usec) / 1e3);
+                return;
+        }
+        goal = pressure_goal(m, t, scope);
+        if (goal == 0) {
+                log_debug("Pressure on %s: no stall left to answer", scope);
+                return;
+        }
+        t->last_round_usec = now;
+
         /* The round runs when the one in flight (if any) is done; this
          * event is answered now, its reclaim then. */
         p = calloc(1, sizeof(*p));
@@ -106,8 +159,12 @@ static void on_pressure(PressureWatch *w, const PsiValues *psi, bool gone, void 
                             &(ReclaimRequest) {
                                     .kind = ROUND_PRESSURE,
                                     .scope = strcmp(scope, "host") == 0 ? NULL : scope,
-                                    .goal = m->config->daemon.step_pages,
+                                    .goal = goal,
                                     .reason = reason,
+                                    .window_usec = window,
+                                    .pressure_file = pressure_watch_path(w),
+                                    .psi_total_usec = pressure_watch_total(w),
+                                    .threshold_usec = pressure_watch_threshold(w),
                             },
                             on_pressure_round_done, p);
         if (r < 0) {

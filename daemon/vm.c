@@ -17,16 +17,16 @@ Vm *vm_free(Vm *v) {
         return NULL;
 }
 
-void vm_count_shadow(Vm *v, uint64_t shadow_pages) {
-        if (v->counted && shadow_pages > v->shadow_pages && v->regrow_pending > 0) {
-                uint64_t grown = shadow_pages - v->shadow_pages;
+uint64_t vm_tables(const Vm *v) {
+        return sat_add_u64(v->shadow_pages, v->tdp_pages);
+}
 
-                if (grown > v->regrow_pending)
-                        grown = v->regrow_pending;
-                v->regrown_pages += grown;
-                v->regrow_pending -= grown;
-        }
-        v->shadow_pages = shadow_pages;
+VmCounts vm_counts(const Vm *v) {
+        return (VmCounts) {
+                .shadow_pages = v->shadow_pages,
+                .tdp_pages = v->tdp_pages,
+                .cache_pages = v->cache_pages,
+        };
 }
 
 const char *vm_reclaim_problem(const Vm *v) {
@@ -72,6 +72,12 @@ Vm *vm_table_find(const VmTable *t, const char *id) {
         bool found;
         size_t i = table_search(t, id, &found);
         return found ? t->vms[i] : NULL;
+}
+
+ssize_t vm_table_index(const VmTable *t, const char *id) {
+        bool found;
+        size_t i = table_search(t, id, &found);
+        return found ? (ssize_t) i : -1;
 }
 
 int vm_table_add(VmTable *t, Vm *v) {

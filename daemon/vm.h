@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "controller.h"
 #include "util.h"
 
 typedef struct Vm {
@@ -16,25 +17,31 @@ typedef struct Vm {
         char *cgroup;                    /* cgroup2 path; NULL if unknown */
         char *memcg_v1;                  /* v1 memory path on hybrid hosts */
         uint64_t shadow_pages;
+        uint64_t tdp_pages;              /* 0 on a kernel without the stat (has_tdp) */
         uint64_t cache_pages;
+        uint64_t pagetable_bytes;        /* what both MMUs' tables hold (has_bytes) */
+        uint64_t shadow_pages_max;       /* the kernel's cap in force (has_max: from mmu_vms) */
+        bool has_tdp, has_bytes, has_max;
         bool counted;                    /* the counters above were read */
         uint64_t cgroup_sec_pagetables;  /* bytes, its cgroup's memory.stat; stock kernels */
         bool has_reclaim;                /* mmu_reclaim present and writable */
         int reclaim_error;               /* why not: -ENOENT absent, -EROFS, -EPERM (lockdown), -EACCES */
-        bool zap_exhausted;              /* a zap gave less than asked: only roots in use left */
-        uint64_t zap_exhausted_at;       /* ... at this many shadow pages; asked again above it */
+        VmControl control;               /* what reclaiming it taught (controller.h) */
+        uint64_t kernel_limit;           /* the "limit N" written (0: none, KVM's own cap) */
+        bool kernel_limit_unknown;       /* a daemon before a crash may have written one */
+        bool tdp_cap_noted;              /* MaxPages= vs TDP tables said once */
         bool garbage_logged;             /* said once until the counters parse again */
         bool read_error_logged;          /* the same for counters that cannot be read */
         uint64_t reclaimed_cache_pages;  /* freed by "caches", since we saw it */
-        uint64_t reclaimed_shadow_pages; /* zapped, since we saw it */
-        uint64_t regrow_pending;         /* zapped and not seen back yet */
-        uint64_t regrown_pages;          /* zapped, then seen back: faulted in again */
+        uint64_t reclaimed_shadow_pages; /* page-table pages freed (free-empty, zap-cold, zap), since we saw it */
+        uint64_t reclaimed_by[_KVM_CMD_MAX]; /* ... by command */
 } Vm;
 
 Vm *vm_free(Vm *v);
-/* A new count of its shadow pages.  Growth that refills what was zapped
- * (regrow_pending) is regrowth: reclaim that the guest undid. */
-void vm_count_shadow(Vm *v, uint64_t shadow_pages);
+/* Its page tables, both MMUs. */
+uint64_t vm_tables(const Vm *v);
+/* The counts the controller judges by. */
+VmCounts vm_counts(const Vm *v);
 /* Why this VM's mmu_reclaim cannot be written, for logs and notes. */
 const char *vm_reclaim_problem(const Vm *v);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Vm *, vm_free);
@@ -47,6 +54,8 @@ typedef struct VmTable {
 } VmTable;
 
 Vm *vm_table_find(const VmTable *t, const char *id);
+/* Its index in t->vms, or -1. */
+ssize_t vm_table_index(const VmTable *t, const char *id);
 /* Takes ownership of 'v'; -EEXIST if the id is known. */
 int vm_table_add(VmTable *t, Vm *v);
 /* Frees the VM; -ENOENT if unknown. */

@@ -33,10 +33,18 @@ vm() { # vm CGROUP NAME FD SHADOW CACHE VCPUS
 	spawn_in_cgroup "$TOP/$1" sh -c 'sleep 3600; :' qemu-system-x86_64 -name "guest=$2,debug-threads=on"
 	fakekvm_add_vm "$FAKE" "$SPAWNED_PID" "$3" "$4" "$5" "$6"
 }
-vm tenant-a web-1 11 12000 160 4
+vm tenant-a web-1 11 4 160 4
 vm tenant-a web-2 12 4000 80 2
 vm tenant-b batch 13 20000 120 4
 vm critical db 14 30000 160 4
+# web-1 runs on the TDP MMU (EPT/NPT): 12000 TDP tables, 1500 of them
+# empty (the host took that memory back), a working set of 4000; web-2,
+# shadow-paged, keeps touching a quarter of its tables (the fake kernel's
+# regrowth model: zapped hot tables come back within a second or two).
+WEB1=$(cd "$FAKE" && echo *-11)
+WEB2=$(cd "$FAKE" && echo *-12)
+fakekvm_set "$FAKE" "$WEB1" tdp=12000 empty=1500 hot=4000 regrow=60
+fakekvm_set "$FAKE" "$WEB2" hot=1000 regrow=60
 
 # A private D-Bus so kvm-reclaimctl can talk to the daemon.
 BUS_ARGS=(--no-bus)
@@ -80,7 +88,9 @@ status() {
 		"$CTL" "${CTL_ARGS[@]}" status || true
 	else
 		for d in "$FAKE"/*-*; do
-			printf '  %-12s shadow=%-6s cache=%s\n' "${d##*/}" "$(cat "$d/mmu_shadow_pages")" "$(cat "$d/mmu_cache_pages")"
+			printf '  %-12s shadow=%-6s tdp=%-6s cache=%-4s page tables hold %s bytes\n' "${d##*/}" \
+				"$(cat "$d/mmu_shadow_pages")" "$(cat "$d/tdp_mmu_pages")" "$(cat "$d/mmu_cache_pages")" \
+				"$(cat "$d/mmu_pagetable_bytes")"
 		done
 	fi
 }
@@ -106,11 +116,15 @@ DB=$(cd "$FAKE" && for d in *-14; do echo "$d"; done)
 echo
 echo "  db (Protect=yes) was written to $(grep -c "^$DB " "$FAKE/.fake_log" || true) times;" \
 	"tenant-a's VMs $(grep -c "^[0-9]*-1[12] " "$FAKE/.fake_log" || true) times."
+echo "  Hot tables the guests refaulted (the fake's own count): web-1 $(fakekvm_get "$FAKE" "$WEB1" regrown)," \
+	"web-2 $(fakekvm_get "$FAKE" "$WEB2" regrown); the daemon counts any growth within a window as regrowth" \
+	"(an upper bound: every VM here also grows 20 pages a second)."
 
 # What an operator's graphs would show: the metrics, and the history drawn.
 if [ ${#CTL_ARGS[@]} -gt 0 ]; then
 	say "Metrics (kvm-reclaimctl metrics; also a textfile and an HTTP endpoint, kvm-reclaimd(8))"
-	"$CTL" "${CTL_ARGS[@]}" metrics | grep -E '^kvm_reclaimd_(reclaimed_pages_total|rounds_total|pressure_events_total)' |
+	"$CTL" "${CTL_ARGS[@]}" metrics |
+		grep -E '^kvm_reclaimd_(reclaimed_pages_total|rounds_total|pressure_events_total|regrowth_pages_total|vm_pagetable_bytes)' |
 		grep -v ' 0$' | sed 's/^/  /'
 	say "History (kvm-reclaimctl history), newest last"
 	"$CTL" "${CTL_ARGS[@]}" history | tail -n 8 | sed 's/^/  /'

@@ -29,8 +29,8 @@ git -C "$tree" format-patch -q --no-signature --zero-commit -n --cover-letter \
 # Fill in the cover letter's subject and blurb.
 cover=$KERNEL_DIR/0000-cover-letter.patch
 if [[ -r $cover_src ]]; then
-	subject=$(grep -v '^Version:' "$cover_src" | head -1)
-	grep -v '^Version:' "$cover_src" | tail -n +3 >"$cover.blurb"
+	subject=$(awk '!/^Version:/ { print; exit }' "$cover_src")
+	awk '!/^Version:/ && ++n > 2' "$cover_src" >"$cover.blurb"
 	awk -v subject="$subject" -v blurb="$cover.blurb" '
 		/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
 		/^\*\*\* BLURB HERE \*\*\*$/ { while ((getline l < blurb) > 0) print l; next }
@@ -41,6 +41,8 @@ fi
 (
 	echo "# Applied in this order with git am onto linux-source-6.12 $(cat "$KERNEL_DIR/VERSION")."
 	echo "# 0000-cover-letter.patch is the series' cover letter; git am can't apply it."
-	cd "$KERNEL_DIR" && ls -1 [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-'
+	cd "$KERNEL_DIR" && for p in [0-9][0-9][0-9][0-9]-*.patch; do
+		[[ $p == 0000-* ]] || echo "$p"
+	done
 ) >"$KERNEL_DIR/series"
 cat "$KERNEL_DIR/series"

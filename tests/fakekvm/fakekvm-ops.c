@@ -81,7 +81,7 @@ struct handle {
 	enum vm_file file;
 	bool filled;
 	size_t len;
-	char buf[256]; /* content made at the read at offset 0 */
+	char buf[512]; /* content made at the read at offset 0 */
 	char *big;     /* mmu_vms: the content, made at the read at offset 0 */
 	/*
 	 * mmu_reclaim: the result of this file's last command, which its
@@ -168,16 +168,27 @@ static fuse_ino_t root_child(const char *name)
 		return INO_LOG;
 	if (!strcmp(name, GLOBAL_ZAPPED_NAME))
 		return INO_GLOBAL_ZAPPED;
-	if (!strcmp(name, KVM_RECLAIM_FILE_VMS))
+	if (!strcmp(name, KVM_RECLAIM_FILE_VMS) && fake_kernel != FAKE_KERNEL_V1)
 		return INO_VMS;
 	vm = vmtable_find_name(&fk.vms, name);
 	return vm ? vm_ino(vm, VMF_DIR) : 0;
 }
 
+/* The files the first series (--kernel=v1) did not have. */
+static bool vm_file_v2(int f)
+{
+	return f == VMF_TDP_PAGES || f == VMF_PAGETABLE_BYTES;
+}
+
+static bool vm_file_shown(int f)
+{
+	return fake_kernel != FAKE_KERNEL_V1 || !vm_file_v2(f);
+}
+
 static int vm_child(const char *name, enum vm_file *file)
 {
 	for (int f = VMF_DIR + 1; f < VMF_COUNT; f++) {
-		if (!strcmp(name, vm_files[f].name)) {
+		if (vm_file_shown(f) && !strcmp(name, vm_files[f].name)) {
 			*file = (enum vm_file)f;
 			return 0;
 		}
@@ -462,6 +473,8 @@ static void fk_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			name = GLOBAL_ZAPPED_NAME;
 			child = INO_GLOBAL_ZAPPED;
 		} else if (ino == INO_ROOT && pos == 3) {
+			if (fake_kernel == FAKE_KERNEL_V1)
+				continue;
 			name = KVM_RECLAIM_FILE_VMS;
 			child = INO_VMS;
 		} else if (ino == INO_ROOT) {
@@ -482,6 +495,8 @@ static void fk_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			/* A removed VM's directory is empty, as on debugfs. */
 			if (!vm || f >= VMF_COUNT || !vm_files[f].listed)
 				break;
+			if (!vm_file_shown(f))
+				continue;
 			name = vm_files[f].name;
 			child = vm_ino(vm, (enum vm_file)f);
 		}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "vm.h"
@@ -23,6 +24,7 @@ struct fakekvm_state fk = { .lock = PTHREAD_MUTEX_INITIALIZER };
 struct fk_opts {
 	char *grow_shadow;
 	char *grow_cache;
+	char *kernel;
 	int help;
 };
 
@@ -31,6 +33,7 @@ enum { KEY_FOREGROUND, KEY_HELP };
 static const struct fuse_opt fk_opt_spec[] = {
 	{ "--grow-shadow=%s", offsetof(struct fk_opts, grow_shadow), 0 },
 	{ "--grow-cache=%s", offsetof(struct fk_opts, grow_cache), 0 },
+	{ "--kernel=%s", offsetof(struct fk_opts, kernel), 0 },
 	FUSE_OPT_KEY("--foreground", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -57,7 +60,7 @@ static int fk_opt_proc(void *data, const char *arg, int key,
 static void usage(const char *prog)
 {
 	printf("usage: %s [--grow-shadow=PAGES_PER_SEC] "
-	       "[--grow-cache=PAGES_PER_SEC] [--foreground|-f] "
+	       "[--grow-cache=PAGES_PER_SEC] [--kernel=v1|v2] [--foreground|-f] "
 	       "[fuse options] MOUNTPOINT\n\n"
 	       "A fake <debugfs>/kvm for kvm-reclaimd tests; see "
 	       "tests/fakekvm/README.md.\n"
@@ -65,6 +68,8 @@ static void usage(const char *prog)
 	       "per second\n"
 	       "    --grow-cache=N    every VM's cache pages grow by N per "
 	       "second (to a cap per vCPU)\n"
+	       "    --kernel=v1       the first series: no mmu_vms, tdp_mmu_pages,\n"
+	       "                      mmu_pagetable_bytes; only \"caches\" and \"zap\"\n"
 	       "    --foreground, -f  do not daemonize\n\n",
 	       prog);
 	fuse_cmdline_help();
@@ -109,6 +114,12 @@ int main(int argc, char *argv[])
 	    parse_rate("--grow-cache", o.grow_cache, &grow_cache))
 		goto out_args;
 	vm_set_growth(grow_shadow, grow_cache);
+	if (o.kernel && !strcmp(o.kernel, "v1")) {
+		fake_kernel = FAKE_KERNEL_V1;
+	} else if (o.kernel && strcmp(o.kernel, "v2")) {
+		fprintf(stderr, "fakekvm: bad --kernel value '%s' (v1 or v2)\n", o.kernel);
+		goto out_args;
+	}
 
 	/*
 	 * default_permissions: the kernel checks the modes (vm_files in
@@ -181,5 +192,6 @@ out_args:
 	fuse_opt_free_args(&args);
 	free(o.grow_shadow);
 	free(o.grow_cache);
+	free(o.kernel);
 	return ret;
 }

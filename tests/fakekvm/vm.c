@@ -139,6 +139,7 @@ void vm_advance(struct vm *vm, uint64_t now_ns)
 	vm->grow_ns = now_ns;
 	if (elapsed == 0)
 		return;
+	model_advance(vm, elapsed);
 	/* Faults never take the shadow pages past the cap in force. */
 	if (grow_shadow_rate) {
 		uint64_t grown = sat_add(vm->shadow,
@@ -190,6 +191,13 @@ static int parse_arg(const char *s, size_t len, uint64_t max, bool zero,
 	return 0;
 }
 
+/* The first series (--kernel=v1) knew "caches" and "zap" only. */
+static bool vm_cmd_offered(enum vm_cmd_op op)
+{
+	return fake_kernel != FAKE_KERNEL_V1 || op == VM_CMD_CACHES ||
+	       op == VM_CMD_ZAP;
+}
+
 int vm_parse_cmd(const char *buf, size_t len, struct vm_cmd *cmd)
 {
 	/* The limit counts the newline, like the kernel's buffer. */
@@ -206,7 +214,7 @@ int vm_parse_cmd(const char *buf, size_t len, struct vm_cmd *cmd)
 		if (!cmds[i].max && len == n) {
 			cmd->op = cmds[i].op;
 			cmd->n = 0;
-			return 0;
+			return vm_cmd_offered(cmd->op) ? 0 : -EINVAL;
 		}
 		/* "name N": one space, then the number. */
 		if (cmds[i].max && len > n && buf[n] == ' ' &&
@@ -217,7 +225,7 @@ int vm_parse_cmd(const char *buf, size_t len, struct vm_cmd *cmd)
 			if (cmd->op == VM_CMD_LIMIT && cmd->n &&
 			    cmd->n < KVM_RECLAIM_LIMIT_MIN)
 				return -EINVAL;
-			return 0;
+			return vm_cmd_offered(cmd->op) ? 0 : -EINVAL;
 		}
 	}
 	return -EINVAL;
@@ -256,9 +264,10 @@ static void clamp_tables(struct vm *vm)
 void vm_apply_cmd(struct vm *vm, const struct vm_cmd *cmd,
 		  struct vm_result *res)
 {
-	uint64_t z = 0, cap;
+	uint64_t z = 0, cap, tables_before = model_tables(vm);
 
 	memset(res, 0, sizeof(*res));
+	model_before_cmd(vm, cmd);
 
 	switch (cmd->op) {
 	case VM_CMD_CACHES:
@@ -310,6 +319,7 @@ void vm_apply_cmd(struct vm *vm, const struct vm_cmd *cmd,
 	res->zapped = z;
 	if (z)
 		vm->tlb_flushes++;
+	model_after_cmd(vm, cmd, tables_before, z);
 	clamp_tables(vm);
 	vm->reclaims++;
 }
@@ -416,15 +426,23 @@ struct staged {
 	uint64_t cold;
 	bool has_kvm_max;
 	uint64_t kvm_max;
+	bool has_hot, has_regrow; /* model.c */
+	uint64_t hot;
+	uint32_t regrow;
 };
 
 static int stage_token(struct staged *st, char *tok)
 {
 	char *val = strchr(tok, '=');
+	int err;
 
 	if (!val)
 		return -EINVAL;
 	*val++ = '\0';
+
+	if (model_stage(tok, val, &st->hot, &st->has_hot, &st->regrow,
+			&st->has_regrow, &err))
+		return err;
 
 	if (!strcmp(tok, "shadow")) {
 		st->has_shadow = true;
@@ -595,6 +613,7 @@ int vm_set_state(struct vm *vm, const char *buf, size_t len)
 		vm->shadow_max = vm->limit && vm->limit < kvm_max ? vm->limit :
 								    kvm_max;
 	}
+	model_apply(vm, st.has_hot, st.hot, st.has_regrow, st.regrow);
 	clamp_tables(vm);
 	if (st.has_fail)
 		vm->fail_errno = st.fail;
@@ -607,14 +626,16 @@ int vm_set_state(struct vm *vm, const char *buf, size_t len)
 
 int vm_format_state(const struct vm *vm, char *buf, size_t size)
 {
-	char scratch[16];
+	char scratch[16], model[192];
+	int n;
 
-	return snprintf(buf, size,
+	model_format(vm, model, sizeof(model));
+	n = snprintf(buf, size,
 			"shadow=%llu tdp=%llu cache=%llu vcpus=%u busy=%u "
 			"pinned=%llu empty=%llu cold=%llu kvm_max=%llu "
 			"limit=%llu shadow_max=%llu "
 			"fail=%s garbage=%d delay_ms=%u zapped_total=%llu "
-			"reclaims=%llu\n",
+			"reclaims=%llu%s\n",
 			(unsigned long long)vm->shadow,
 			(unsigned long long)vm->tdp,
 			(unsigned long long)vm_cache_total(vm), vm->vcpus,
@@ -627,7 +648,8 @@ int vm_format_state(const struct vm *vm, char *buf, size_t size)
 			vm_errno_name(vm->fail_errno, scratch, sizeof(scratch)),
 			vm->garbage, vm->delay_ms,
 			(unsigned long long)vm->zapped_total,
-			(unsigned long long)vm->reclaims);
+			(unsigned long long)vm->reclaims, model);
+	return n;
 }
 
 int vm_format_stat(const struct vm *vm, enum vm_file file, char *buf,

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "kvm-reclaim.h"
+#include "model.h"
 
 /* "<pid>-<fd>": two 10-digit numbers and a dash fit with room to spare. */
 #define FAKEKVM_NAME_MAX 31
@@ -116,6 +117,7 @@ struct vm {
 	uint64_t tlb_flushes;  /* remote_tlb_flush: one per zap that zapped */
 	uint64_t reclaims;     /* accepted reclaim commands */
 	struct vm_result last;
+	struct vm_model model; /* the guest's use of its tables, model.c */
 
 	/*
 	 * Held by a reclaim write from its start to its end, delay_ms

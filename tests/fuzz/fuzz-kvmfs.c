@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What the daemon reads from <debugfs>/kvm: VM directory names
- * ("<pid>-<fd>"), counter files, and the result line of mmu_reclaim.  Each
- * input is tried as all three; whatever is accepted must mean exactly what
+ * ("<pid>-<fd>"), counter files, the result line of mmu_reclaim, and the
+ * lines of mmu_vms.  Each input is tried as all four; whatever is accepted must mean exactly what
  * a plain reading of the text says.  Counters go through
  * kvmfs_read_counter() itself, reading a memfd as the counter file, so its
  * buffer and truncation are fuzzed too. */
@@ -103,11 +103,31 @@ static void check_result(const char *s) {
         FUZZ_ASSERT(streq_ptr(again, s), "result \"%s\" is read as \"%s\"", s, again);
 }
 
+/* A line of mmu_vms: whatever is accepted prints back to the very line
+ * with KVM_RECLAIM_VMS_FMT, and names a VM directory. */
+static void check_vms_line(const char *s) {
+        char name[32], again[320];
+        KvmCounts c;
+        pid_t pid;
+        int fd, r = kvmfs_parse_vms_line(s, name, sizeof(name), &c);
+
+        FUZZ_ASSERT(r >= 0 || r == -EBADMSG, "kvmfs_parse_vms_line(): %d", r);
+        if (r < 0)
+                return;
+        snprintf(again, sizeof(again), KVM_RECLAIM_VMS_FMT, name, (unsigned long long) c.shadow_pages,
+                 (unsigned long long) c.tdp_pages, (unsigned long long) c.cache_pages,
+                 (unsigned long long) c.pagetable_bytes, (unsigned long long) c.shadow_pages_max);
+        again[strcspn(again, "\n")] = 0;
+        FUZZ_ASSERT(streq_ptr(again, s), "mmu_vms line \"%s\" is read as \"%s\"", s, again);
+        FUZZ_ASSERT(kvmfs_parse_vm_dirname(name, &pid, &fd) >= 0, "mmu_vms line names \"%s\"", name);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_free_ char *s = fuzz_string(data, size);
 
         check_dirname(s);
         check_counter(data, size);
         check_result(s);
+        check_vms_line(s);
         return 0;
 }

@@ -13,17 +13,16 @@ set -u
 DAEMON=${1:?usage: $0 DAEMON DASHBOARD CHECK_SCRIPT}
 DASHBOARD=${2:?}
 CHECK=${3:?}
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 PY=
 for p in python3 /usr/bin/python3; do
         if "$p" -c 'import prometheus_client' 2>/dev/null; then PY=$p; break; fi
 done
 [ -n "$PY" ] || skip "python3-prometheus-client not installed (scripts/install-deps.sh)"
-tmp=$(mktemp -d)
-trap 'rm -rf -- "$tmp"' EXIT
+tmp=$TEST_TMP
 
-"$DAEMON" --list-metrics >"$tmp/table" || { fail "kvm-reclaimd --list-metrics"; finish; exit; }
+"$DAEMON" --list-metrics >"$tmp/table" || fail "kvm-reclaimd --list-metrics"
 if out=$("$PY" "$CHECK" grafana "$tmp/table" "$DASHBOARD"); then
         ok "${out#ok: }"
 else
@@ -41,4 +40,4 @@ if "$PY" "$CHECK" grafana "$tmp/table" "$tmp/broken.json" >/dev/null; then
 else
         ok "a dashboard that is not JSON is caught"
 fi
-finish
+pass

@@ -152,6 +152,8 @@ class Snapshot:
         # (id, pid, name, cgroup, shadow, cache, reclaimed caches, zapped, policy)
         self.vms = {v[0]: v for v in plain(reply(vms))}
         self.dump_vms = {v[0]: v for v in self.dump["VMs"]}
+        # id -> the VM counters dict (ListVMCounters, Dump's "VMCounters")
+        self.counters = {v[0]: v[1] for v in self.dump.get("VMCounters", [])}
         self.history = plain(reply(history))
 
     # The metric's name is positional only: "name" is a label of VMs.
@@ -235,19 +237,41 @@ def compare_source(snap, row):
         for vid, vm in snap.vms.items():
             snap.expect(name, vm[field], id=vid)
     elif src == "dbus:VM.ReclaimedCachePages,VM.ReclaimedShadowPages":
+        # caches; the page-table commands add up to ReclaimedShadowPages.
         for vid, vm in snap.vms.items():
             snap.expect(name, vm[6], id=vid, action="caches")
-            snap.expect(name, vm[7], id=vid, action="zap")
+            tables = sum(v for l, v in snap.s.get(name, []) if l.get("id") == vid and l.get("action") != "caches")
+            if tables != vm[7]:
+                problem("%s{id=%s} page-table actions sum to %s, ListVMs says %s" % (name, vid, tables, vm[7]))
+    elif src.startswith("dbus:VMCounters."):
+        key = src[len("dbus:VMCounters."):]
+        if set(snap.counters) != set(snap.vms):
+            problem("VMCounters covers %s, ListVMs %s" % (sorted(snap.counters), sorted(snap.vms)))
+        for vid, c in snap.counters.items():
+            if key not in c:
+                # Absent where the kernel does not say it: so is the sample.
+                if snap.get(name, id=vid):
+                    problem("%s has VM %s, whose VMCounters lack %s" % (name, vid, key))
+            elif key == "BackoffSeconds":
+                got = snap.one(name, id=vid)
+                if got is not None and abs(got - c[key]) > 2:
+                    problem("%s{id=%s} = %s, D-Bus says %s" % (name, vid, got, c[key]))
+            else:
+                snap.expect(name, c[key], id=vid)
     elif src.startswith("dbus:VM.Policy."):
         key = src[len("dbus:VM.Policy."):]
         vm_label_check(snap, name)
         for vid, vm in snap.vms.items():
             snap.expect(name, int(vm[8][key]), id=vid)
     elif src == "dbus:Status.ReclaimedCachePages,Status.ReclaimedShadowPages":
-        for action, key in (("caches", "ReclaimedCachePages"), ("zap", "ReclaimedShadowPages")):
-            got = sum(snap.get(name, action=action))
-            if got != st[key]:
-                problem("%s{action=%s} sums to %s, Status.%s is %s" % (name, action, got, key, st[key]))
+        got = sum(snap.get(name, action="caches"))
+        if got != st["ReclaimedCachePages"]:
+            problem("%s{action=caches} sums to %s, Status.ReclaimedCachePages is %s"
+                    % (name, got, st["ReclaimedCachePages"]))
+        got = sum(v for l, v in snap.s.get(name, []) if l.get("action") != "caches")
+        if got != st["ReclaimedShadowPages"]:
+            problem("%s's page-table actions sum to %s, Status.ReclaimedShadowPages is %s"
+                    % (name, got, st["ReclaimedShadowPages"]))
     elif src == "dbus:History":
         if name.endswith("_total"):
             want = {}

@@ -51,7 +51,10 @@ restore() {
 }
 
 # --- the main file replaced before a SIGHUP ---
-head -c 3000 /dev/urandom >"$D/main.conf.new"
+# Random bytes after a first line that is never UTF-8: the error quotes
+# that line, and D-Bus carries only UTF-8 (a raw quote hung Reload).
+printf 'x\377\001=1\n' >"$D/main.conf.new"
+head -c 3000 /dev/urandom >>"$D/main.conf.new"
 printf '[Policy /vms]\nWeight=77\n' >>"$D/main.conf.new"
 mv "$D/main.conf.new" "$D/main.conf"
 refused_reload "garbage" "$D/main.conf:"

@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # kvm-reclaimd against the fake kernel, in real cgroups: VMs appear and
 # vanish, MaxPages= is enforced with exactly the planned writes, a
-# protected VM is never written to.  What the daemon knows is read over
+# protected VM is never written to.  The kernel here is the first series
+# (no "limit"), where the daemon's own cap timer enforces MaxPages=; the
+# kernel's cap is test-daemon-limits.sh.  What the daemon knows is read over
 # D-Bus; what it wrote, from the fake's write log.  (Faults: the kernel's in
 # test-daemon-faults.sh, the configuration's in test-daemon-config-faults.sh.)
 . "$(dirname "$0")/../lib/daemon.sh"
 
 require_dbus
 require_cgroups
-mount_fake
+mount_fake --kernel=v1
 TOP=/kvmr-it-$$
 make_cgroup "$TOP"
 make_cgroup "$TOP/a"

@@ -99,14 +99,17 @@ echo 0 >"$LOCKED/$P-12/mmu_cache_pages"
 if chattr +i "$LOCKED/$P-12/mmu_reclaim" 2>/dev/null; then
 	# An immutable file would keep the temp directory from going.
 	cleanup_cmd "chattr -i '$LOCKED/$P-12/mmu_reclaim' 2>/dev/null"
-	start_daemon "${ARGS[@]}" --debugfs-dir="$LOCKED"
+	# The kernel says its lockdown mode in securityfs; here a file of ours.
+	echo "none [integrity] confidentiality" >"$TEST_TMP/lockdown"
+	start_daemon "${ARGS[@]}" --debugfs-dir="$LOCKED" --lockdown-file="$TEST_TMP/lockdown"
 	assert_eq "$(prop Mode)" 's "monitor-only"' "Mode with mmu_reclaim refused at open"
-	prop ModeReason | grep -q "refused (EPERM): kernel lockdown" || fail "ModeReason for EPERM: $(prop ModeReason)"
+	prop ModeReason | grep -qF "refused (EPERM): kernel lockdown (integrity mode, $TEST_TMP/lockdown) refuses writable debugfs files, while the stat files still read" ||
+		fail "ModeReason for EPERM: $(prop ModeReason)"
 	chattr -i "$LOCKED/$P-12/mmu_reclaim"
 	sleep 1.1
 	busctl --address="$DBUS_TEST_ADDRESS" call "${OBJ[@]}" ListVMs >/dev/null || fail "ListVMs"
 	assert_eq "$(prop Mode)" 's "active"' "Mode once writes are allowed again"
-	ok "refused at open (EPERM): monitor-only, said as lockdown; allowed again: active"
+	ok "refused at open (EPERM), the stat files read: monitor-only, said as lockdown in its mode; allowed again: active"
 	stop_daemon || fail "unclean exit"
 else
 	echo "note: no immutable files on this file system: EPERM not tested"

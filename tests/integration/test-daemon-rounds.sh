@@ -6,7 +6,8 @@
 #    the write is done;
 #  - a VM holding only its pinned roots, above its MaxPages=, is asked once
 #    ("zap 2 -> zapped 0") and then left alone until its count grows; a
-#    manual Reclaim of it writes nothing and says why;
+#    manual Reclaim of it writes nothing and says why (the first series,
+#    where MaxPages= is the daemon's cap timer's: --kernel=v1);
 #  - PlanReclaim (anyone) shows the daemon's own plan, also with policy
 #    settings that are not in force, and writes nothing;
 #  - with --dry-run the daemon plans and logs the MaxPages= round and
@@ -19,7 +20,7 @@
 require_dbus
 require_nobody
 require_cgroups
-mount_fake
+mount_fake --kernel=v1
 
 TOP=/kvmr-rounds-$$
 make_cgroup "$TOP"
@@ -63,11 +64,12 @@ fake_wait_log "^$R " 4
 assert_eq "$(fakekvm_log "$FAKE" | grep "^$R ")" "$R zap 2 -> caches_freed=0 zapped=0 busy_vcpus=0" "first ask of $R"
 sleep 3.5   # three more MaxPages= ticks
 assert_eq "$(writes "$R")" 1 "writes to $R after it gave nothing"
-grep -q "VM $R gave nothing at 4 shadow pages" "$DAEMON_LOG" || fail "no word that $R gave nothing"
+grep -q "VM $R gave nothing to \"zap\" at 4 page-table pages (only root pages in use)" "$DAEMON_LOG" ||
+	fail "no word that $R gave nothing"
 ok "$R asked once in 4 s of MaxPages= ticks"
 # A manual reclaim of it writes nothing and says why.
 call Reclaim sts "$R" 100 zap >"$TEST_TMP/out" || fail "Reclaim $R"
-grep -q '^tta(ss) 0 0 1 "'"$R"'" "gave nothing more at 4 shadow pages when last asked: the rest are root pages in use; asked again once its count grows"$' \
+grep -q '^tta(ss) 0 0 1 "'"$R"'" "gave nothing more when last asked (zap: only root pages in use at 4); asked again once its page tables grow"$' \
 	"$TEST_TMP/out" || fail "Reclaim of $R: $(cat "$TEST_TMP/out")"
 assert_eq "$(writes "$R")" 1 "writes to $R after a manual reclaim"
 ok "a manual reclaim of $R wrote nothing and said why"
@@ -88,7 +90,7 @@ assert_eq "$(cat "$TEST_TMP/out")" "a(sssbtt)a(ss) 1 \"$S\" \"$PS\" \"$TOP/slow\
 # What MaxPages=4000 on $TOP/slow would do now, and an invalid setting.
 as_nobody PlanReclaim 'stsa(sa{sv})' / 0 max-pages 1 "$TOP/slow" 1 MaxPages t 4000 >"$TEST_TMP/out" ||
 	fail "PlanReclaim with a policy"
-grep -q "^a(sssbtt)a(ss) 1 \"$S\" \"$PS\" \"$TOP/slow\" false 0 1000 1 \"$R\" \"gave nothing more at 4 shadow pages.*\"$" \
+grep -q "^a(sssbtt)a(ss) 1 \"$S\" \"$PS\" \"$TOP/slow\" false 0 1000 1 \"$R\" \"gave nothing more when last asked (zap: only root pages in use at 4).*\"$" \
 	"$TEST_TMP/out" || fail "plan with MaxPages=4000: $(cat "$TEST_TMP/out")"
 as_nobody PlanReclaim 'stsa(sa{sv})' / 0 max-pages 1 "$TOP/slow" 2 MinPages t 100 MaxPages t 50 \
 	2>"$TEST_TMP/err" && fail "PlanReclaim took MaxPages below MinPages"

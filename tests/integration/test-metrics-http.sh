@@ -13,21 +13,14 @@
 #    malformed request 400; the daemon gone: 503;
 #  - the units pass systemd-analyze verify, and the service's sandbox
 #    (systemd-analyze security) stays tight.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dbus-lib.sh"
-cleanup() {
-	[ "$BASHPID" = "$$" ] || return 0
-	cleanup_all
-	dbus_lib_cleanup
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/daemon.sh"
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
+HERE=$KVMR_SRC_DIR/tests/integration
+SRC=$KVMR_SRC_DIR
 : "${KVMR_DBUS_POLICY:?}" "${KVM_RECLAIMCTL:?}" "${KVM_RECLAIMD_METRICS:?}" "${METRICS_SOCKET:?}" "${METRICS_SERVICE:?}"
 command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate not installed"
-command -v setpriv >/dev/null || skip "setpriv not installed"
-id nobody >/dev/null 2>&1 || skip "no user nobody"
+require_dbus
+require_nobody
 PY=
 for p in python3 /usr/bin/python3; do
 	if "$p" -c 'import prometheus_client' 2>/dev/null; then PY=$p; break; fi
@@ -50,14 +43,14 @@ if command -v systemd-analyze >/dev/null; then
 			>"$TEST_TMP/verify" 2>&1
 		[ -s "$TEST_TMP/verify" ] && fail "systemd-analyze verify $u: $(cat "$TEST_TMP/verify")"
 	done
-	echo "ok: systemd-analyze verify is silent on the socket and the service"
+	ok "systemd-analyze verify is silent on the socket and the service"
 	if systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
 		systemd-analyze security --offline=true --no-pager "$TEST_TMP/units/kvm-reclaimd-metrics@.service" \
 			>"$TEST_TMP/security" 2>&1
 		EXPOSURE=$(sed -n 's/^→ Overall exposure level for .*: \([0-9.]*\) .*/\1/p' "$TEST_TMP/security")
 		[ -n "$EXPOSURE" ] && awk -v a="$EXPOSURE" 'BEGIN { exit !(a <= 1.0) }' ||
 			fail "kvm-reclaimd-metrics@.service exposure '$EXPOSURE' > 1.0: $(tail -n 5 "$TEST_TMP/security")"
-		echo "ok: kvm-reclaimd-metrics@.service exposure $EXPOSURE"
+		ok "kvm-reclaimd-metrics@.service exposure $EXPOSURE"
 	fi
 fi
 grep -qx 'ListenStream=127.0.0.1:9848' "$METRICS_SOCKET" || fail "the socket does not listen on loopback only"
@@ -68,19 +61,26 @@ grep -q '^WantedBy=sockets.target' "$METRICS_SOCKET" || fail "the socket has no 
 
 # --- The daemon, two VMs, and the socket. ---
 dbus_start_private "$KVMR_DBUS_POLICY" || fail "no private bus"
-dbus_mount_fakekvm "$FAKEKVM" || skip "no fake kernel: $DBUS_LIB_WHY"
-dbus_spawn_vm 11 5000 100 alpha
-dbus_spawn_vm 12 3000 0 beta
-dbus_start_reclaimd "$KVM_RECLAIMD" || fail "the daemon did not start"
+mount_fake
+vm() { # vm FD SHADOW CACHE NAME
+	spawn_vm_process "$4"
+	fakekvm_add_vm "$FAKE" "$SPAWNED_PID" "$1" "$2" "$3" 1
+}
+vm 11 5000 100 alpha
+vm 12 3000 0 beta
+start_reclaimd
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-dbus_spawn systemd-socket-activate --accept --inetd -l "127.0.0.1:$PORT" \
-	"${RUN_AS_NOBODY[@]}" "$EXPORTER" --bus-address="$DBUS_TEST_ADDRESS"
-ACTIVATE_PID=$DBUS_SPAWNED_PID
-for _ in $(seq 50); do
+ACTIVATE_LOG=$TEST_TMP/socket-activate.log
+show_on_fail "$ACTIVATE_LOG"
+systemd-socket-activate --accept --inetd -l "127.0.0.1:$PORT" \
+	"${RUN_AS_NOBODY[@]}" "$EXPORTER" --bus-address="$DBUS_TEST_ADDRESS" >"$ACTIVATE_LOG" 2>&1 &
+ACTIVATE_PID=$!
+cleanup_pid "$ACTIVATE_PID"
+listening() {
 	"$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$PORT" \
-		2>/dev/null && break
-	sleep 0.1
-done
+		2>/dev/null
+}
+wait_until 5 listening || fail "systemd-socket-activate does not listen on 127.0.0.1:$PORT"
 
 # request METHOD PATH [ACCEPT]: prints "STATUS CONTENT-TYPE BODY-BYTES" and
 # leaves the body in $TEST_TMP/body.
@@ -109,12 +109,12 @@ case $OUT in "200 text/plain; version=0.0.4; charset=utf-8 "*) ;; *) fail "GET /
 cmp -s "$TEST_TMP/body" "$TEST_TMP/ctl" || fail "GET /metrics differs from kvm-reclaimctl metrics"
 grep -q "^kvm_reclaimd_vm_shadow_pages{id=\"[0-9]*-11\",name=\"alpha\",cgroup=\"[^\"]*\"} 5000$" "$TEST_TMP/body" ||
 	fail "no shadow pages of alpha in: $(grep shadow_pages "$TEST_TMP/body")"
-echo "ok: GET /metrics: Prometheus text, parsed, the same as kvm-reclaimctl metrics"
+ok "GET /metrics: Prometheus text, parsed, the same as kvm-reclaimctl metrics"
 
 OUT=$(request GET /metrics 'application/openmetrics-text; version=1.0.0,text/plain;version=0.0.4;q=0.5')
 case $OUT in "200 application/openmetrics-text; version=1.0.0; charset=utf-8 "*) ;; *) fail "GET (OM): $OUT" ;; esac
 "${CHECK[@]}" parse "$TEST_TMP/table" "$TEST_TMP/body" openmetrics || fail "the OpenMetrics answer does not parse"
-echo "ok: GET /metrics with Accept: application/openmetrics-text: OpenMetrics 1.0, parsed"
+ok "GET /metrics with Accept: application/openmetrics-text: OpenMetrics 1.0, parsed"
 
 OUT=$(request HEAD /metrics)
 case $OUT in "200 text/plain; version=0.0.4; charset=utf-8 0 "*) ;; *) fail "HEAD /metrics: $OUT" ;; esac
@@ -131,12 +131,11 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
 s.sendall(b"garbage\r\n\r\n")
 print(s.recv(100).split(b"\r\n")[0].decode())' "$PORT")
 assert_eq "$OUT" "HTTP/1.1 400 Bad Request" "a malformed request"
-echo "ok: HEAD, a query string, 404, 405 and 400 as they should be"
+ok "HEAD, a query string, 404, 405 and 400 as they should be"
 
-dbus_stop "$DBUS_RECLAIMD_PID"
+stop_daemon || fail "the daemon did not exit cleanly"
 OUT=$(request GET /metrics)
 case $OUT in "503 "*) ;; *) fail "GET /metrics without the daemon: $OUT" ;; esac
 grep -q "kvm-reclaimd did not answer" "$TEST_TMP/body" || fail "503 body: $(cat "$TEST_TMP/body")"
-echo "ok: 503 when the daemon is gone: $(cat "$TEST_TMP/body")"
-dbus_stop "$ACTIVATE_PID"
-exit 0
+ok "503 when the daemon is gone: $(cat "$TEST_TMP/body")"
+pass

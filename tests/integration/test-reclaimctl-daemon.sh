@@ -130,16 +130,21 @@ out_line " +VMs: 2"
 out_line " +Shadow pages: $(re "$(pages $(($(shadow "$A") + $(shadow "$B"))))")"
 out_line " +Cache pages: $(re "$(pages $(($(cache "$A") + $(cache "$B"))))")"
 out_line " +Reclaimed from caches: $(re "$(pages 0)")"
-out_line " +Reclaimed by zapping: $(re "$(pages 0)")"
+out_line " +Reclaimed page tables: $(re "$(pages 0)")"
+# What the page tables hold as the kernel counts it: 8000 shadow pages of
+# the fake at 2 x 4096 + 184 bytes each, 67,008,000 bytes.
+out_line " +TDP page tables: $(re "$(pages 0)")"
+out_line " +Page-table memory: 63\.9 MiB .*the kernel counts it.*"
 out_line " +Last pressure event: none"
-out_line "VM +NAME +SHADOW +CACHE +RECLAIMED +WEIGHT +ACTION +CGROUP +POLICY"
-out_line "$A +alpha +5000 +100 +0 +200 +caches\+zap +$TOP/a +$TOP"
-out_line "$B +beta +3000 +60 +0 +200 +caches\+zap +$TOP/b +$TOP"
-out_has "VM is <qemu pid>-<VM fd>. SHADOW, CACHE and RECLAIMED"
+out_line "VM +NAME +SHADOW +TDP +MEMORY +CACHE +FREED +WEIGHT +ACTION +CGROUP +POLICY"
+out_line "$A +alpha +5000 +0 +39\.9M +100 +0 +200 +caches\+zap +$TOP/a +$TOP"
+out_line "$B +beta +3000 +0 +24\.0M +60 +0 +200 +caches\+zap +$TOP/b +$TOP"
+out_has "VM is <qemu pid>-<VM fd>. SHADOW (shadow MMU), TDP (TDP MMU page tables), CACHE and FREED"
 run 0 status --json
 json_eq 'j["Mode"], j["ModeReason"] == "", j["KernelInterface"], j["VMCount"], j["LastPressureEvent"]' \
 	"active True True 2 None"
 json_eq 'j["ShadowPages"], j["CachePages"], j["ReclaimedCachePages"], j["ReclaimedShadowPages"]' "8000 160 0 0"
+json_eq 'j["TdpPages"], j["PageTableBytes"], sorted(v["PageTableBytes"] for v in j["VMs"])' "0 67008000 [25128000, 41880000]"
 json_eq 'sorted((v["VM"], v["Pid"], v["Name"], v["Cgroup"], v["ShadowPages"], v["CachePages"]) for v in j["VMs"])' \
 	"$(python3 -c 'import sys; print(sorted([(sys.argv[1], int(sys.argv[2]), "alpha", sys.argv[5] + "/a", 5000, 100),
 		(sys.argv[3], int(sys.argv[4]), "beta", sys.argv[5] + "/b", 3000, 60)]))' "$A" "$PA" "$B" "$PB" "$TOP")"
@@ -154,13 +159,13 @@ out_line "$B +beta +3000 .*"
 # A VM whose own cgroup has the policy: POLICY says "=", not the path again.
 run 0 policy set "$TOP/b" Weight=250 --runtime
 run 0 list
-out_line "$B +beta +3000 +60 +0 +250 +caches\+zap +$TOP/b +="
+out_line "$B +beta +3000 +0 +24\.0M +60 +0 +250 +caches\+zap +$TOP/b +="
 run 0 policy remove "$TOP/b" --runtime
-# Tables fit the terminal: $COLUMNS cuts the cgroup columns, not the counts,
-# and folds the legend.
+# Tables fit the terminal: $COLUMNS cuts the cgroup columns (and the
+# action), not the counts, and folds the legend.
 COLUMNS=72 "${C[@]}" list >"$OUT" || fail "list with COLUMNS=72"
 awk 'length($0) > 72 { bad = 1 } END { exit bad }' "$OUT" || fail "list wider than COLUMNS=72: $(cat "$OUT")"
-out_line "$A +alpha +5000 +100 +0 +200 +caches\+zap .*"
+out_line "$A +alpha +5000 +0 +39\.9M +100 +0 +200 +caches.*"
 grep -q "$TOP/a" "$OUT" && fail "COLUMNS=72 did not cut the cgroup column: $(cat "$OUT")"
 echo "ok: list fits COLUMNS=72"
 # A pipe without COLUMNS gets everything.
@@ -293,13 +298,16 @@ assert_eq "$(cache "$A")" 0 "$A's cache pages after reclaim"
 run 0 reclaim "$TOP/b" --pages=1000 --json
 json_eq 'j["Target"], j["Action"], j["ReclaimedCachePages"], j["ReclaimedShadowPages"], j["Notes"]' "$TOP/b caches+zap 60 940 []"
 fakekvm_log "$FAKE" | tail -n +2 >"$TEST_TMP/log"
-printf '%s\n' "$B caches -> caches_freed=60 zapped=0 busy_vcpus=0" "$B zap 940 -> caches_freed=0 zapped=940 busy_vcpus=0" |
+# The page tables cheapest for the guest first: none empty, none cold yet
+# (a first zap-cold only ages them), then the oldest.
+printf '%s\n' "$B caches -> caches_freed=60 zapped=0 busy_vcpus=0" "$B free-empty -> caches_freed=0 zapped=0 busy_vcpus=0" \
+	"$B zap-cold 940 -> caches_freed=0 zapped=0 busy_vcpus=0" "$B zap 940 -> caches_freed=0 zapped=940 busy_vcpus=0" |
 	diff -u - "$TEST_TMP/log" || fail "kernel writes of reclaim $TOP/b"
 assert_eq "$(shadow "$B")" 2060 "$B's shadow pages after the zap"
 # A zap of a parent cgroup: the planner picks the VMs, the fake logs them.
 run 0 reclaim "$TOP" --pages=100 --action=zap
 out_line "$TOP: freed $(re "$(pages 0)") cache pages, zapped $(re "$(pages 100)") shadow pages\."
-fakekvm_log "$FAKE" | tail -n +4 >"$TEST_TMP/log"
+fakekvm_log "$FAKE" | tail -n +6 >"$TEST_TMP/log"
 assert_eq "$(awk '$2 == "zap" { n += $3 } END { print n }' "$TEST_TMP/log")" 100 "pages zapped in $TOP per the fake"
 ZAP_A=$(awk -v a="$A" '$1 == a && $2 == "zap" { n += $3 } END { print n + 0 }' "$TEST_TMP/log")
 ZAP_B=$((100 - ZAP_A))
@@ -310,16 +318,16 @@ run 5 reclaim 9-9
 err_is "Reclaim failed: No VM with id or name '9-9'"
 run 5 reclaim /nowhere --pages=5
 err_is "Reclaim failed: No VM in cgroup '/nowhere'"
-assert_eq "$(fakekvm_log "$FAKE" | wc -l)" $((3 + $(wc -l <"$TEST_TMP/log"))) "kernel writes after refused reclaims"
+assert_eq "$(fakekvm_log "$FAKE" | wc -l)" $((5 + $(wc -l <"$TEST_TMP/log"))) "kernel writes after refused reclaims"
 
 # status shows what was reclaimed, per VM and in total, as the fake counted.
 run 0 status
 out_line " +Shadow pages: $(re "$(pages $(($(shadow "$A") + $(shadow "$B"))))")"
 out_line " +Cache pages: $(re "$(pages 0)")"
 out_line " +Reclaimed from caches: $(re "$(pages 160)")"
-out_line " +Reclaimed by zapping: $(re "$(pages 1040)")"
-out_line "$A +alpha +$(shadow "$A") +0 +$((100 + ZAP_A)) .*"
-out_line "$B +beta +$(shadow "$B") +0 +$((60 + 940 + ZAP_B)) .*"
+out_line " +Reclaimed page tables: $(re "$(pages 1040)")"
+out_line "$A +alpha +$(shadow "$A") +0 +[0-9.]*[BKMG] +0 +$((100 + ZAP_A)) .*"
+out_line "$B +beta +$(shadow "$B") +0 +[0-9.]*[BKMG] +0 +$((60 + 940 + ZAP_B)) .*"
 run 0 status --json
 json_eq 'j["ReclaimedCachePages"], j["ReclaimedShadowPages"], j["CachePages"]' "160 1040 0"
 json_eq 'sorted((v["VM"], v["ShadowPages"], v["ReclaimedCachePages"], v["ReclaimedShadowPages"]) for v in j["VMs"])' \

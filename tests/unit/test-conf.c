@@ -293,6 +293,11 @@ static void test_bad_files_are_refused_with_file_and_line(void **state) {
                 { "[Polcy /a]\nWeight=1\n", "bad.conf:1:", "unknown section [Polcy /a]" },
                 { "[Policy /a] # x\nWeight=1\n", "bad.conf:1:", "']' ending the line" },
                 { "Weight=1\n", "bad.conf:1:", "Weight= comes before any [Section]" },
+                /* Bytes that are not UTF-8, or control characters, are escaped:
+                 * D-Bus refuses to carry the error otherwise (Reload hung). */
+                { "\xff\xfe\x01x=1\n", "bad.conf:1:", "\\xff\\xfe\\x01x= comes before any [Section]" },
+                { "[Policy /a]\n\x1b[31mWeight=1\n", "bad.conf:2:", "unknown key \\x1b[31mWeight=" },
+                { "[Policy /a]\nWeight=\xc3\n", "bad.conf:2:", "Weight=\\xc3 is not a number" },
                 { "[Daemon]\nStepPages=many\n", "bad.conf:2:", "StepPages=many" },
                 { "[Daemon]\nDebugfsDir=relative\n", "bad.conf:2:", "absolute path" },
                 { "[Daemon]\nNoSuchKey=1\n", "bad.conf:2:", "unknown key NoSuchKey=" },

@@ -143,6 +143,73 @@ static void test_reclaim_results(void **state) {
         assert_int_equal(kvmfs_parse_result("", &r), -EBADMSG);
 }
 
+static void test_vms_lines_as_the_header_prints_them(void **state) {
+        char line[256], name[32];
+        KvmCounts c;
+
+        /* Round trip through the header's own format: the parser and the
+         * kernel agree on names, order and spacing. */
+        snprintf(line, sizeof(line), KVM_RECLAIM_VMS_FMT, "4242-15", 200ULL, 37ULL, 16ULL, 1675200ULL, 15728ULL);
+        line[strcspn(line, "\n")] = 0;
+        assert_int_equal(kvmfs_parse_vms_line(line, name, sizeof(name), &c), 0);
+        assert_string_equal(name, "4242-15");
+        assert_int_equal(c.shadow_pages, 200);
+        assert_int_equal(c.tdp_pages, 37);
+        assert_int_equal(c.cache_pages, 16);
+        assert_int_equal(c.pagetable_bytes, 1675200);
+        assert_int_equal(c.shadow_pages_max, 15728);
+        assert_true(c.has_tdp && c.has_bytes && c.has_max);
+        /* The largest counts a u64 holds. */
+        snprintf(line, sizeof(line), KVM_RECLAIM_VMS_FMT, "1-1", 18446744073709551615ULL, 0ULL, 0ULL, 0ULL, 0ULL);
+        line[strcspn(line, "\n")] = 0;
+        assert_int_equal(kvmfs_parse_vms_line(line, name, sizeof(name), &c), 0);
+        assert_true(c.shadow_pages == UINT64_MAX);
+}
+
+static void test_vms_lines_refused(void **state) {
+        static const char *const bad[] = {
+                "",
+                "4242-15",
+                "4242-15 mmu_shadow_pages=1",
+                "x-1 mmu_shadow_pages=1 tdp_mmu_pages=2 mmu_cache_pages=3 mmu_pagetable_bytes=4 mmu_shadow_pages_max=5",
+                "1-1 mmu_shadow_pages=1 tdp_mmu_pages=2 mmu_cache_pages=3 mmu_pagetable_bytes=4",
+                "1-1 mmu_shadow_pages=01 tdp_mmu_pages=2 mmu_cache_pages=3 mmu_pagetable_bytes=4 mmu_shadow_pages_max=5",
+                "1-1 mmu_shadow_pages=-1 tdp_mmu_pages=2 mmu_cache_pages=3 mmu_pagetable_bytes=4 mmu_shadow_pages_max=5",
+                "1-1 tdp_mmu_pages=2 mmu_shadow_pages=1 mmu_cache_pages=3 mmu_pagetable_bytes=4 mmu_shadow_pages_max=5",
+                "1-1 mmu_shadow_pages=1 tdp_mmu_pages=2 mmu_cache_pages=3 mmu_pagetable_bytes=4 mmu_shadow_pages_max=5 ",
+                "1-1 mmu_shadow_pages=1  tdp_mmu_pages=2 mmu_cache_pages=3 mmu_pagetable_bytes=4 mmu_shadow_pages_max=5",
+                "1-1 mmu_shadow_pages=18446744073709551616 tdp_mmu_pages=2 mmu_cache_pages=3 mmu_pagetable_bytes=4 "
+                "mmu_shadow_pages_max=5",
+        };
+        char name[32];
+        KvmCounts c;
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_int_equal(kvmfs_parse_vms_line(bad[i], name, sizeof(name), &c), -EBADMSG);
+        /* A name longer than the caller's buffer. */
+        assert_int_equal(kvmfs_parse_vms_line("1234567890-1234567890 mmu_shadow_pages=1 tdp_mmu_pages=2 "
+                                              "mmu_cache_pages=3 mmu_pagetable_bytes=4 mmu_shadow_pages_max=5",
+                                              name, 8, &c), -EBADMSG);
+}
+
+static void test_command_words_are_the_headers(void **state) {
+        assert_string_equal(kvm_command_to_string(KVM_CMD_CACHES), KVM_RECLAIM_CMD_CACHES);
+        assert_string_equal(kvm_command_to_string(KVM_CMD_FREE_EMPTY), KVM_RECLAIM_CMD_FREE_EMPTY);
+        assert_string_equal(kvm_command_to_string(KVM_CMD_ZAP_COLD), KVM_RECLAIM_CMD_ZAP_COLD);
+        assert_string_equal(kvm_command_to_string(KVM_CMD_ZAP), KVM_RECLAIM_CMD_ZAP);
+        assert_string_equal(kvm_command_to_string(KVM_CMD_LIMIT), KVM_RECLAIM_CMD_LIMIT);
+        assert_false(kvm_command_takes_n(KVM_CMD_FREE_EMPTY));
+        assert_true(kvm_command_takes_n(KVM_CMD_ZAP_COLD));
+        assert_true(kvm_command_takes_n(KVM_CMD_LIMIT));
+        /* N out of a command's range is refused before any file is opened. */
+        KvmReclaimResult r;
+        assert_int_equal(kvmfs_reclaim("/nonexistent", "1-1", KVM_CMD_ZAP, 0, &r), -ERANGE);
+        assert_int_equal(kvmfs_reclaim("/nonexistent", "1-1", KVM_CMD_ZAP_COLD, KVM_RECLAIM_ZAP_MAX + 1, &r), -ERANGE);
+        assert_int_equal(kvmfs_reclaim("/nonexistent", "1-1", KVM_CMD_LIMIT, KVM_RECLAIM_LIMIT_MIN - 1, &r), -ERANGE);
+        assert_int_equal(kvmfs_reclaim("/nonexistent", "1-1", KVM_CMD_FREE_EMPTY, 5, &r), -ERANGE);
+        assert_int_equal(kvmfs_reclaim("/nonexistent", "1-1", KVM_CMD_LIMIT, 0, &r), -ENOENT);
+}
+
 static void test_psi(void **state) {
         PsiValues v;
 
@@ -343,6 +410,9 @@ int main(void) {
                 cmocka_unit_test(test_names_from_cmdline),
                 cmocka_unit_test(test_vm_dirnames),
                 cmocka_unit_test(test_reclaim_results),
+                cmocka_unit_test(test_vms_lines_as_the_header_prints_them),
+                cmocka_unit_test(test_vms_lines_refused),
+                cmocka_unit_test(test_command_words_are_the_headers),
                 cmocka_unit_test(test_psi),
                 cmocka_unit_test(test_numbers_and_times),
                 cmocka_unit_test(test_timespans_format_and_read_back),

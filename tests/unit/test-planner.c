@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -269,6 +270,155 @@ static void test_nothing_to_do(void **state) {
         plan_done(&p);
 }
 
+static Plan plan_batched(const PlannerVm *vms, size_t n, uint64_t goal, uint64_t batch) {
+        Plan p = {};
+        PlanRequest req = { .goal_pages = goal, .round_cap = goal, .zap_max = ZAP_MAX, .batch_pages = batch };
+        assert_int_equal(planner_plan(vms, n, &req, &p), 0);
+        return p;
+}
+
+static void test_tdp_tables_are_held_like_shadow_pages(void **state) {
+        Policy d = pol(100);
+        PlannerVm vms[] = {
+                { .id = "shadow", .shadow_pages = 1000, .policy = &d },
+                { .id = "tdp", .shadow_pages = 4, .tdp_pages = 2996, .policy = &d },
+        };
+        /* 1000 and 3000 page-table pages: a quarter each of 1000... each
+         * gives the same fraction, 250 and 750. */
+        Plan p = plan(vms, 2, NULL, 1000, 100000);
+        assert_int_equal(zap_of(&p, vms, "shadow"), 250);
+        assert_int_equal(zap_of(&p, vms, "tdp"), 750);
+        plan_done(&p);
+}
+
+static void test_a_backed_off_vm_gives_only_what_the_others_cannot(void **state) {
+        Policy d = pol(100);
+        PlannerVm vms[] = {
+                { .id = "cold", .shadow_pages = 1000, .policy = &d },
+                { .id = "hot", .shadow_pages = 9000, .policy = &d, .backed_off = true },
+        };
+        /* The cold one can give 1000 of the 600 asked: all from it. */
+        Plan p = plan(vms, 2, NULL, 600, 100000);
+        assert_int_equal(zap_of(&p, vms, "cold"), 600);
+        assert_int_equal(zap_of(&p, vms, "hot"), 0);
+        plan_done(&p);
+        /* 1500: the cold one gives all it has, the hot one the other 500. */
+        p = plan(vms, 2, NULL, 1500, 100000);
+        assert_int_equal(zap_of(&p, vms, "cold"), 1000);
+        assert_int_equal(zap_of(&p, vms, "hot"), 500);
+        plan_done(&p);
+}
+
+static void test_a_share_below_a_batch_is_owed_not_asked(void **state) {
+        Policy d = pol(100);
+        PlannerVm vms[] = {
+                { .id = "a", .shadow_pages = 100, .policy = &d },
+                { .id = "b", .shadow_pages = 9900, .policy = &d },
+        };
+        /* 1000 splits 10 and 990: a's 10 is below a batch of 64, but the
+         * goal still wants them, so a is asked its batch... */
+        Plan p = plan_batched(vms, 2, 1000, 64);
+        assert_int_equal(p.zap_pages, 1000);
+        assert_int_equal(zap_of(&p, vms, "b"), 990);
+        assert_int_equal(zap_of(&p, vms, "a"), 10);
+        plan_done(&p);
+        /* ...unless the others cover it: b owes 990 of 1000 and gives first. */
+        vms[0].owed_milli = 0;
+        vms[1].owed_milli = 50 * 1000;
+        p = plan_batched(vms, 2, 1000, 64);
+        /* b owes 50 + 990 = 1040 and is asked them... up to the goal. */
+        assert_int_equal(zap_of(&p, vms, "b"), 1000);
+        assert_int_equal(zap_of(&p, vms, "a"), 0);
+        /* a still owes its 10; b paid 1000 of its 1040. */
+        assert_int_equal(p.owed_milli[0], 10 * 1000);
+        assert_int_equal(p.owed_milli[1], 40 * 1000);
+        plan_done(&p);
+}
+
+static void test_many_small_shares_write_to_at_most_goal_over_batch_vms(void **state) {
+        enum { N = 10000 };
+        static PlannerVm vms[N];
+        static char ids[N][16];
+        Policy d = pol(100);
+
+        for (size_t i = 0; i < N; i++) {
+                snprintf(ids[i], sizeof(ids[i]), "%05zu-1", i);
+                vms[i] = (PlannerVm) { .id = ids[i], .shadow_pages = 1000, .policy = &d };
+        }
+        /* 4096 over 10,000 equal VMs is 0.41 pages each: 64 VMs are asked
+         * a batch of 64, the others owe theirs. */
+        Plan p = plan_batched(vms, N, 4096, 64);
+        assert_int_equal(p.zap_pages, 4096);
+        assert_int_equal(p.n_steps, 64);
+        for (size_t i = 0; i < p.n_steps; i++)
+                assert_int_equal(p.steps[i].zap, 64);
+        plan_done(&p);
+}
+
+static void test_a_round_writes_to_at_most_max_vms_for_caches_and_for_tables(void **state) {
+        enum { N = 1000 };
+        static PlannerVm vms[N];
+        static char ids[N][16];
+        Policy d = pol(100);
+        Plan p = {};
+        PlanRequest req = { .goal_pages = 4096, .round_cap = 4096, .zap_max = ZAP_MAX, .batch_pages = 64,
+                            .max_vms = 16 };
+        size_t cached = 0, tables = 0;
+
+        for (size_t i = 0; i < N; i++) {
+                snprintf(ids[i], sizeof(ids[i]), "%04zu-1", i);
+                vms[i] = (PlannerVm) { .id = ids[i], .shadow_pages = 1000, .cache_pages = 64, .policy = &d };
+        }
+        /* 16 caches of 64 (1024 pages), then 3072 tables in batches of
+         * 3072 / 16 = 192: 16 VMs, 32 writes, not 64 + 48. */
+        assert_int_equal(planner_plan(vms, N, &req, &p), 0);
+        for (size_t i = 0; i < p.n_steps; i++) {
+                cached += p.steps[i].caches;
+                tables += p.steps[i].zap > 0;
+                assert_true(p.steps[i].zap == 0 || p.steps[i].zap == 192);
+        }
+        assert_int_equal(cached, 16);
+        assert_int_equal(tables, 16);
+        assert_int_equal(p.cache_pages + p.zap_pages, 4096);
+        plan_done(&p);
+}
+
+static void test_rounds_are_fair_over_time(void **state) {
+        enum { N = 50, ROUNDS = 400 };
+        PlannerVm vms[N];
+        char ids[N][16];
+        uint64_t given[N] = {}, total = 0;
+        Policy d = pol(100);
+
+        for (size_t i = 0; i < N; i++) {
+                snprintf(ids[i], sizeof(ids[i]), "%02zu-1", i);
+                /* Sizes 1000..50000: each should give 1/25.5 of the total
+                 * in proportion to its size. */
+                vms[i] = (PlannerVm) { .id = ids[i], .shadow_pages = 1000 * (i + 1), .policy = &d };
+        }
+        for (int r = 0; r < ROUNDS; r++) {
+                Plan p = plan_batched(vms, N, 500, 64);
+
+                for (size_t s = 0; s < p.n_steps; s++) {
+                        given[p.steps[s].vm] += p.steps[s].zap;
+                        total += p.steps[s].zap;
+                }
+                /* Counts stay (the guest refills): owed carries over. */
+                for (size_t i = 0; i < N; i++)
+                        vms[i].owed_milli = p.owed_milli[i];
+                /* At most 500 / 64 + 1 VMs a round. */
+                assert_true(p.n_steps <= 8);
+                plan_done(&p);
+        }
+        /* 200,000 pages over sizes 1..50 (sum 1275): VM i's share is
+         * 200000 * (i+1) / 1275; each is within one batch of it. */
+        assert_int_equal(total, 200000);
+        for (size_t i = 0; i < N; i++) {
+                double share = 200000.0 * (double) (i + 1) / 1275.0;
+                assert_true((double) given[i] > share - 65 && (double) given[i] < share + 65);
+        }
+}
+
 static void test_enforce_caps(void **state) {
         Policy capped = pol(100), prot = pol(100), d = pol(100);
         capped.max_pages = 1000;
@@ -303,6 +453,12 @@ int main(void) {
                 cmocka_unit_test(test_weight_and_size_can_cancel),
                 cmocka_unit_test(test_nothing_to_do),
                 cmocka_unit_test(test_enforce_caps),
+                cmocka_unit_test(test_tdp_tables_are_held_like_shadow_pages),
+                cmocka_unit_test(test_a_backed_off_vm_gives_only_what_the_others_cannot),
+                cmocka_unit_test(test_a_share_below_a_batch_is_owed_not_asked),
+                cmocka_unit_test(test_many_small_shares_write_to_at_most_goal_over_batch_vms),
+                cmocka_unit_test(test_a_round_writes_to_at_most_max_vms_for_caches_and_for_tables),
+                cmocka_unit_test(test_rounds_are_fair_over_time),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
