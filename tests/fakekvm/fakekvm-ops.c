@@ -510,12 +510,16 @@ static void fk_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void release_handle(struct handle *h)
 {
-	if (h->vm) {
-		pthread_mutex_lock(&fk.lock);
+	/*
+	 * Under the lock: read_vms() replies from h->big with it held, and
+	 * the reader may close (and this run, on another thread) as soon as
+	 * the reply is copied, before fuse_reply_buf() has returned.
+	 */
+	pthread_mutex_lock(&fk.lock);
+	if (h->vm)
 		vm_put(h->vm);
-		pthread_mutex_unlock(&fk.lock);
-	}
 	free(h->big);
+	pthread_mutex_unlock(&fk.lock);
 	free(h);
 }
 

@@ -95,15 +95,14 @@ assert_eq "$(stat -c %a "$PROM")" 644 "mode of the textfile"
 # That look leaves the file alone: its debug line is all there is to see.
 wait_until 10 grep -q "Metrics unchanged" "$DAEMON_LOG" || fail "no second look at the textfile after the settle recount"
 sleep 0.3
-switches() { # voluntary + involuntary context switches of all the daemon's threads
-	cat /proc/"$DAEMON_PID"/task/*/status | awk '/ctxt_switches/ { n += $2 } END { print n }'
+switches() { daemon_switches; }
+note_idle_start() {
+	W0=$(writes)
+	M0=$(stat -c %.9Y "$PROM")
+	F0=$(textfile_id)
 }
-W0=$(writes)
-M0=$(stat -c %.9Y "$PROM")
-F0=$(textfile_id)
-S0=$(switches)
-sleep 3
-S1=$(switches)
+quiet_window 3 note_idle_start || fail "no 3 s without host memory pressure in 5 tries"
+S0=$IDLE_S0 S1=$IDLE_S1
 assert_eq "$(writes)" "$W0" "textfile writes while idle"
 assert_eq "$(stat -c %.9Y "$PROM")" "$M0" "textfile mtime while idle"
 assert_eq "$S1" "$S0" "context switches of the daemon's threads in 3 s idle"

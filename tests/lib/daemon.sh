@@ -107,6 +107,32 @@ kill_daemon() {
 	DAEMON_PID=""
 }
 
+# daemon_switches: voluntary + involuntary context switches of all the
+# daemon's threads; a sleeping daemon's count does not move.
+daemon_switches() {
+	cat /proc/"$DAEMON_PID"/task/*/status | awk '/ctxt_switches/ { n += $2 } END { print n }'
+}
+
+# quiet_window SECONDS [CMD...]: IDLE_S0/IDLE_S1, the daemon's context
+# switches before and after SECONDS in which its log shows no PSI wake-up
+# (host-wide pressure from other tests wakes it for a good reason): up to
+# five windows are tried.  CMD runs just before each window (to note a
+# count the caller compares afterwards).
+quiet_window() {
+	local secs=$1 try l0
+	shift
+	for try in 1 2 3 4 5; do
+		[ $# -eq 0 ] || "$@"
+		l0=$(wc -l <"$DAEMON_LOG")
+		IDLE_S0=$(daemon_switches)
+		sleep "$secs"
+		IDLE_S1=$(daemon_switches)
+		tail -n +"$((l0 + 1))" "$DAEMON_LOG" | grep -q "PSI wakeup\|Memory pressure" || return 0
+		echo "quiet window $try: the host's memory pressure woke the daemon; again"
+	done
+	return 1
+}
+
 check_sanitizers() {
 	if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$1"; then
 		fail "sanitizer report in $1: $(grep -E -m3 'ERROR: |runtime error:' "$1")"
