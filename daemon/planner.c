@@ -323,9 +323,17 @@ int planner_plan(const PlannerVm *vms, size_t n, const PlanRequest *req, Plan *r
                 k++;
         }
         goal = goal > cache_pages ? goal - cache_pages : 0;
-        /* At most max_vms VMs for tables: batches of goal / max_vms. */
-        if (req->max_vms > 0 && req->batch_pages > 0)
-                batch = max_u64(batch, (goal + req->max_vms - 1) / req->max_vms);
+        /* Batches bound a round's writes when it cannot ask every VM: at
+         * most max_vms of them, batches of goal / max_vms.  When every VM
+         * that could give fits in a round, each is asked its exact share:
+         * a batch would leave a small VM's share owed round after round. */
+        if (req->max_vms > 0 && req->batch_pages > 0) {
+                size_t can_give = 0;
+
+                for (size_t i = 0; i < nc; i++)
+                        can_give += (c[i].v->policy->action & RECLAIM_ZAP) && held(c[i].v) > c[i].v->policy->min_pages;
+                batch = can_give <= req->max_vms ? 0 : max_u64(batch, (goal + req->max_vms - 1) / req->max_vms);
+        }
 
         /* Then page tables, among VMs allowed to and above their floor: the
          * VMs not backed off first (tier 0), then the others (tier 1). */

@@ -496,10 +496,13 @@ static void learn(Manager *m, Round *r, const ActuatorOutcome *o, Vm *v, bool go
         }
         /* It gave less than its share with every command it was offered:
          * it gave what it could, it owes nothing.  (Held back from "zap"
-         * while zap-cold ages its tables, it still owes.) */
+         * while zap-cold ages its tables, it still owes what it did not
+         * give.) */
         tables = actuator_tables_freed(o);
         if (step && tables < step->zap && (r->plan.offers[o->vm] & ACTUATOR_OFFER(KVM_CMD_ZAP)))
                 v->control.owed_milli = 0;
+        else if (step && tables < step->zap && r->kind == ROUND_PRESSURE)
+                v->control.owed_milli += (int64_t) (step->zap - tables) * 1000;  /* capped at the next plan */
         /* Counted again one window from now: what came back. */
         if (tables > 0 && r->kind != ROUND_CAPS)
                 control_note_given(&v->control, tables, vm_tables(v), now_usec(CLOCK_MONOTONIC), r->window_usec);

@@ -8,7 +8,12 @@
 #   fuzz      the corpora replayed in $BUILD, then each target fuzzed with
 #             libFuzzer for KVMR_FUZZ_SECONDS (15) in $BUILD-fuzz (clang)
 #   valgrind  unit tests, corpora and daemon runs under memcheck in
-#             $BUILD-valgrind (no sanitizers: they do not mix with valgrind)
+#             $BUILD-plain (no sanitizers: they do not mix with valgrind)
+#   kernel    its fairness test runs the daemon of $BUILD-plain in the guest
+#             (KVMR_PLAIN_DAEMON): it times the first reclaim after a PSI
+#             event, and ASan makes every first touch of memory under that
+#             pressure a direct reclaim; the other kernel tests run the
+#             ASan/UBSan daemon
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -25,6 +30,14 @@ fi
 ninja -C "$BUILD"
 
 has() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
+
+if has valgrind || has kernel; then
+	if [ ! -f "$BUILD-plain/build.ninja" ]; then
+		meson setup "$BUILD-plain" -Dwerror=true -Dvalgrind=true -Dkernel_tests=false >/dev/null
+	fi
+	ninja -j2 -C "$BUILD-plain"
+	export KVMR_PLAIN_DAEMON=$PWD/$BUILD-plain/daemon/kvm-reclaimd
+fi
 
 args=()
 for s in $SUITES; do [ "$s" = valgrind ] || args+=(--suite "$s"); done
@@ -54,12 +67,8 @@ if has fuzz; then
 fi
 
 if has valgrind; then
-	if [ ! -f "$BUILD-valgrind/build.ninja" ]; then
-		meson setup "$BUILD-valgrind" -Dwerror=true -Dvalgrind=true -Dkernel_tests=false >/dev/null
-	fi
-	ninja -j2 -C "$BUILD-valgrind"
-	meson test -C "$BUILD-valgrind" --no-rebuild --print-errorlogs --suite valgrind || status=$?
-	logs+=("$BUILD-valgrind/meson-logs/testlog.json")
+	meson test -C "$BUILD-plain" --no-rebuild --print-errorlogs --suite valgrind || status=$?
+	logs+=("$BUILD-plain/meson-logs/testlog.json")
 fi
 
 # One closing line that any reader can count.

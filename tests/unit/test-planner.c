@@ -383,6 +383,30 @@ static void test_a_round_writes_to_at_most_max_vms_for_caches_and_for_tables(voi
         plan_done(&p);
 }
 
+/* Five VMs fit in a round of 16: no batches, each is asked its exact
+ * share at once, the smallest too (with batches of 64 it would owe its
+ * 6 pages and give nothing this round). */
+static void test_a_round_that_fits_every_vm_asks_exact_shares(void **state) {
+        static const uint64_t held[5] = { 512, 1024, 2048, 4096, 8192 };
+        PlannerVm vms[5];
+        char ids[5][16];
+        Policy d = pol(100);
+        Plan p = {};
+        PlanRequest req = { .goal_pages = 217, .round_cap = 217, .zap_max = ZAP_MAX, .batch_pages = 64,
+                            .max_vms = 16 };
+
+        for (size_t i = 0; i < 5; i++) {
+                snprintf(ids[i], sizeof(ids[i]), "%zu-1", i);
+                vms[i] = (PlannerVm) { .id = ids[i], .shadow_pages = held[i], .policy = &d };
+        }
+        /* 217 of 15872: 7, 14, 28, 56, 112. */
+        assert_int_equal(planner_plan(vms, 5, &req, &p), 0);
+        assert_int_equal(p.n_steps, 5);
+        for (size_t i = 0; i < p.n_steps; i++)
+                assert_int_equal(p.steps[i].zap, 7 << p.steps[i].vm);
+        plan_done(&p);
+}
+
 static void test_rounds_are_fair_over_time(void **state) {
         enum { N = 50, ROUNDS = 400 };
         PlannerVm vms[N];
@@ -458,6 +482,7 @@ int main(void) {
                 cmocka_unit_test(test_a_share_below_a_batch_is_owed_not_asked),
                 cmocka_unit_test(test_many_small_shares_write_to_at_most_goal_over_batch_vms),
                 cmocka_unit_test(test_a_round_writes_to_at_most_max_vms_for_caches_and_for_tables),
+                cmocka_unit_test(test_a_round_that_fits_every_vm_asks_exact_shares),
                 cmocka_unit_test(test_rounds_are_fair_over_time),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
