@@ -37,22 +37,22 @@
 # written to $KERNEL_TEST_LOG_DIR/fairness-npt$NPT.txt (bench/kernel-fairness.sh
 # reads them).
 #
-# The daemon may be an ASan/UBSan build.  Under this pressure every fresh
-# page a process touches costs a direct reclaim (~20 ms here), and ASan
-# touches many: its quarantine (256 MiB) keeps freed memory from being
-# reused, and its stack depot records the allocation stack of every new
-# call site, which a first round is full of.  Seen: the ASan daemon's first
-# plan 1-2 s after the first PSI event (~130 page faults, 0.7 s of system
-# time), the plain build's 30-130 ms (5-8 faults).  So the daemon runs with
-# ASAN_OPTIONS=quarantine_size_mb=1:malloc_context_size=0 (reports lose
-# the allocation stack; FAIR_DAEMON_ENV replaces it; a plain build ignores
-# it).
+# The daemon should be a plain build (scripts/test-all.sh passes one as
+# KVMR_PLAIN_DAEMON).  Under this pressure every fresh page a process
+# touches costs a direct reclaim (~20 ms here), and ASan touches many: its
+# quarantine keeps freed memory from being reused, and its stack depot
+# records the allocation stack of every new call site, which a first
+# round is full of.  Seen: the ASan daemon's first plan 1-5 s after the
+# first PSI event (~130 page faults), the plain build's 30-130 ms (5-8
+# faults).  An ASan build still runs, with
+# ASAN_OPTIONS=quarantine_size_mb=1:malloc_context_size=0 (FAIR_DAEMON_ENV
+# replaces it), but may miss the one-window check.
 #
-# Environment: KVM_RECLAIMD (the daemon), KERNEL_TEST_LOG_DIR (keeps the
-# console and the figures), KERNEL_TEST_TIMEOUT (qemu, default 900 s),
-# FAIR_PRESSURE_SECS (pressure per run after the first event, default 3),
-# FAIR_MEM (guest memory, default 1G), FAIR_DAEMON_ENV (the daemon's
-# environment, VAR=value words).
+# Environment: KVMR_PLAIN_DAEMON, else KVM_RECLAIMD (the daemon),
+# KERNEL_TEST_LOG_DIR (keeps the console and the figures),
+# KERNEL_TEST_TIMEOUT (qemu, default 900 s), FAIR_PRESSURE_SECS (pressure
+# per run after the first event, default 3), FAIR_MEM (guest memory,
+# default 1G), FAIR_DAEMON_ENV (the daemon's environment, VAR=value words).
 set -euo pipefail
 TEST_DIR=$(cd "$(dirname "$0")" && pwd)
 KERNEL_DIR=$(cd "$TEST_DIR/../../kernel" && pwd)
@@ -60,7 +60,7 @@ KERNEL_DIR=$(cd "$TEST_DIR/../../kernel" && pwd)
 . "$TEST_DIR/splats.sh"
 
 npt=${1:-}
-daemon=${2:-${KVM_RECLAIMD:-}}
+daemon=${2:-${KVMR_PLAIN_DAEMON:-${KVM_RECLAIMD:-}}}
 if [[ $npt != [01] || -z $daemon || ! -x $daemon ]]; then
 	echo "usage: KVM_RECLAIMD=path/to/kvm-reclaimd $0 0|1  (or: $0 0|1 path/to/kvm-reclaimd)" >&2
 	exit 2
