@@ -111,7 +111,7 @@ static const Verb policy_verbs[] = {
 
 static void help(void) {
         printf("%s [OPTIONS...] COMMAND ...\n\n"
-               "Query and steer kvm-reclaimd, the KVM shadow-MMU reclaim daemon.\n\n"
+               "Query and steer kvm-reclaimd, the daemon that reclaims KVM's MMU memory by policy.\n\n"
                "Commands:\n"
                "  status                       Show the daemon's state and the VM table\n"
                "  list                         List the VMs the daemon knows\n"

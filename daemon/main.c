@@ -28,7 +28,8 @@ static bool arg_dry_run = false;
 
 static void help(void) {
         printf("kvm-reclaimd [OPTIONS...]\n\n"
-               "Reclaims KVM shadow-MMU pages by per-cgroup policy under memory pressure.\n\n"
+               "Reclaims the memory KVM's MMU holds for each guest (TDP page tables, shadow\n"
+               "pages, vCPU caches) by per-cgroup policy under memory pressure.\n\n"
                "  -h --help                 Show this help\n"
                "     --version              Show the version\n"
                "     --config=FILE          Main configuration file (default %s)\n"

@@ -4,13 +4,15 @@
 # Debian 12 machine, so a second run does nothing.
 #   scripts/install-deps.sh          build, demo, unit and integration tests
 #   scripts/install-deps.sh kernel   also what the kernel suite needs
-#   scripts/install-deps.sh --list [kernel]   print the packages, install nothing
+#   scripts/install-deps.sh deb      also what the Debian package tests need
+#                                    (groups can be combined: deb kernel)
+#   scripts/install-deps.sh --list [GROUP...]   print the packages, install nothing
 set -eu
 
 list=$(dirname "$0")/packages.list
 print_only=""
 [ "${1:-}" = --list ] && { print_only=1; shift; }
-groups="base ${1:-}"
+groups="base $*"
 
 mapfile -t PKGS < <(awk -v groups=" $groups " \
 	'!/^#/ && NF >= 2 && index(groups, " " $2 " ") { print $1 }' "$list")

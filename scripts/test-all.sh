@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Every test: installs what is missing, builds with warnings as errors and
-# ASan/UBSan, and runs the unit, integration, fuzz, valgrind and kernel
+# ASan/UBSan, and runs the unit, integration, fuzz, valgrind, deb and kernel
 # suites.  This is the README's test command and what .ci/run calls.
 #   KVMR_SUITES="unit integration" scripts/test-all.sh   to skip the others
+#   KVMR_SUITES=deb-vm scripts/test-all.sh   the DKMS modules and systemd in qemu
 # Two suites need builds of their own, next to $BUILD:
 #   fuzz      the corpora replayed in $BUILD, then each target fuzzed with
 #             libFuzzer for KVMR_FUZZ_SECONDS (15) in $BUILD-fuzz (clang)
@@ -17,11 +18,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-SUITES=${KVMR_SUITES:-unit integration fuzz valgrind kernel}
-case " $SUITES " in
-*" kernel "*) scripts/install-deps.sh kernel ;;
-*) scripts/install-deps.sh ;;
-esac
+SUITES=${KVMR_SUITES:-unit integration fuzz valgrind deb kernel}
+groups=""
+case " $SUITES " in *" kernel "* | *" deb-vm "*) groups="$groups kernel" ;; esac
+case " $SUITES " in *" deb "* | *" deb-vm "*) groups="$groups deb" ;; esac
+# shellcheck disable=SC2086
+scripts/install-deps.sh $groups
 
 BUILD=${KVMR_BUILD_DIR:-build-test}
 if [ ! -f "$BUILD/build.ninja" ]; then
