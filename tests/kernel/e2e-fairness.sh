@@ -208,11 +208,18 @@ for v in "${names[@]}"; do
 	check "$v read all its memory back after every run and exited 0" \
 		eval '[[ $(fair HOLDER_EXIT | grep "^$v ") == "$v 0" ]] && ! grep -q "^FAIR-LOG $v: .*Assertion" "$clean"'
 done
-if grep -v '^FAIR-LOG\|^FP ' "$clean" | grep -nE "$KERNEL_SPLATS" >"$log_dir/splats-fairness-npt$npt"; then
+# The hog drives free memory to a few hundred pages on purpose: a
+# GFP_ATOMIC allocation may fail there (seen once, in an interrupt), and
+# the kernel's warning has a call trace.  That is the test's own
+# exhaustion, not a bug; any other trace still fails.
+atomic_failures=$(grep -c 'page allocation failure: .*GFP_ATOMIC' "$clean" || true)
+if grep -v '^FAIR-LOG\|^FP ' "$clean" |
+	awk '/page allocation failure: .*GFP_ATOMIC/ { at = NR } /Call Trace:/ && at && NR - at <= 4 { next } { print }' |
+	grep -nE "$KERNEL_SPLATS" >"$log_dir/splats-fairness-npt$npt"; then
 	nok "kernel log has splats:"
 	sed 's/^/#   /' "$log_dir/splats-fairness-npt$npt" | head -20
 else
-	ok "kernel log is clean"
+	ok "kernel log is clean (GFP_ATOMIC allocation failures under the hog: $atomic_failures)"
 fi
 
 # The comparison, per run and VM.
