@@ -108,11 +108,6 @@ for f in $(find /bin /usr /lib /lib64 /e2e -type f 2>/dev/null); do
 	cp -p "$f" "$f.sys" && mv "$f.sys" "$f"
 done
 
-# A reserve for atomic allocations: the hog drives free memory to a few
-# hundred pages, and a GFP_ATOMIC allocation failing there prints a call
-# trace (seen once in an interrupt of "sleep").  Hosts set this higher.
-echo 8192 >/proc/sys/vm/min_free_kbytes
-
 if echo "$ZRAM_SIZE" >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&
 	swapon /dev/zram0; then
 	fair SWAP "$(grep -v ^Filename /proc/swaps)"
