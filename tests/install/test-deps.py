@@ -26,7 +26,8 @@ ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
 # Debian's own programs, not a developer's (pyenv, /usr/local).
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 # Scripts that run inside the qemu guest, on busybox, not on the host.
-GUEST_SCRIPTS = {"tests/kernel/guest-init.sh", "tests/kernel/e2e/init.sh"}
+GUEST_SCRIPTS = {"tests/kernel/guest-init.sh", "tests/kernel/e2e/init.sh",
+                 "tests/kernel/e2e/fairness-init.sh"}
 # A word in command position: at the start of a line or after | ; & ( ! `
 # or one of the words that take a command after them.
 CMD_RE = re.compile(
