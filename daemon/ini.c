@@ -112,7 +112,8 @@ int ini_read_file(const char *path, char **ret_text, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         struct stat st;
-        size_t n = 0;
+        size_t n;
+        ssize_t k;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
@@ -130,17 +131,10 @@ int ini_read_file(const char *path, char **ret_text, size_t *ret_size) {
                 return -ENOMEM;
         /* Read what is there; a file that grows meanwhile is cut at its
          * size at open, which the next reload reads in full. */
-        while (n < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + n, (size_t) st.st_size - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
+        k = read_full(fd, buf, (size_t) st.st_size);
+        if (k < 0)
+                return (int) k;
+        n = (size_t) k;
         buf[n] = 0;
         *ret_text = TAKE_PTR(buf);
         *ret_size = n;

@@ -139,16 +139,10 @@ int kvmfs_reclaim(const char *kvm_dir, const char *vm, KvmCommand c, uint64_t n,
         if ((size_t) k != len)
                 return -EIO;
         /* The write rewound the file: our own result, not another writer's. */
-        while (got + 1 < sizeof(buf)) {
-                k = read(fd, buf + got, sizeof(buf) - 1 - got);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                got += (size_t) k;
-        }
+        k = read_full(fd, buf, sizeof(buf) - 1);
+        if (k < 0)
+                return (int) k;
+        got = (size_t) k;
         buf[got] = 0;
         if (got == 0)
                 return read_result_again(path, ret);
@@ -207,14 +201,12 @@ int kvmfs_read_vms(const char *kvm_dir, char **ret_text, size_t *ret_len) {
                         buf = b;
                         size *= 2;
                 }
-                k = read(fd, buf + len, size - 1 - len);
-                if (k < 0 && errno == EINTR)
-                        continue;
+                k = read_full(fd, buf + len, size - 1 - len);
                 if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
+                        return (int) k;
                 len += (size_t) k;
+                if (len < size - 1)
+                        break;  /* end of file before the buffer was full */
         }
         buf[len] = 0;
         *ret_text = TAKE_PTR(buf);

@@ -11,16 +11,12 @@
 
 #include "util.h"
 
-int read_small_file(const char *path, char *buf, size_t size) {
-        _cleanup_close_ int fd = -EBADF;
+ssize_t read_full(int fd, void *buf, size_t size) {
         size_t n = 0;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        /* Sequential reads only: the stat files give ESPIPE to pread. */
-        while (n + 1 < size) {
-                ssize_t k = read(fd, buf + n, size - 1 - n);
+        while (n < size) {
+                ssize_t k = read(fd, (char *) buf + n, size - n);
+
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -30,6 +26,19 @@ int read_small_file(const char *path, char *buf, size_t size) {
                         break;
                 n += (size_t) k;
         }
+        return (ssize_t) n;
+}
+
+int read_small_file(const char *path, char *buf, size_t size) {
+        _cleanup_close_ int fd = -EBADF;
+        ssize_t n;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        n = read_full(fd, buf, size - 1);
+        if (n < 0)
+                return (int) n;
         buf[n] = 0;
         return (int) n;
 }

@@ -53,6 +53,10 @@ static inline bool streq_ptr(const char *a, const char *b) {
 /* Reads a small file in one go: open, read, close.  KVM's debugfs files
  * pin the VM while open and are nonseekable, so never keep them open.
  * Returns bytes read (NUL-terminated in buf) or -errno. */
+/* Reads from fd until size bytes or end of file, sequentially (debugfs and
+ * stat files refuse pread), retrying EINTR.  Returns the bytes read or a
+ * negative errno. */
+ssize_t read_full(int fd, void *buf, size_t size);
 int read_small_file(const char *path, char *buf, size_t size);
 int write_small_file(const char *path, const char *data);
 
