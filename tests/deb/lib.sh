@@ -11,9 +11,37 @@
 #                apt: DKMS builds the modules here, in the packages' postinst
 #
 # deb_kernel_abi LAYER...     the kernel release installed in the layers
+# deb_vm_prelude NAME         what both qemu tests check and set first
+# deb_vm_roots                the packages and the layers under them
 
 # The kernel layer, keyed by the version of linux-source-6.12 apt would
 # install (the host's view of the archive; kernel/VERSION without one).
+# deb_vm_prelude NAME: root, debootstrap and qemu or skip; two build jobs;
+# sets $start, $log_dir (KERNEL_TEST_LOG_DIR or a new one), $work.
+# shellcheck disable=SC2034 # the variables are the caller's
+deb_vm_prelude() {
+	require_root
+	command -v debootstrap >/dev/null || skip "debootstrap not installed (scripts/install-deps.sh deb)"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed (scripts/install-deps.sh kernel)"
+	export KVM_RECLAIMD_JOBS=${KVM_RECLAIMD_JOBS:-2}
+	start=$(date +%s)
+	log_dir=${KERNEL_TEST_LOG_DIR:-$(mktemp -d "/tmp/kvm-reclaimd-$1.XXXXXX")}
+	mkdir -p "$log_dir"
+	work=$TEST_TMP
+}
+
+# t START: seconds since START, as "Ns".
+t() { echo "$(( $(date +%s) - $1 ))s"; }
+
+# deb_vm_roots: $pkgs (the built .debs), $base (Debian 12), $kernel (with
+# Debian's 6.12 kernel), or the test fails saying which.
+# shellcheck disable=SC2034 # the variables are the caller's
+deb_vm_roots() {
+	pkgs=$("$DEB_REPO/scripts/build-deb.sh" | tail -1) && [ -d "$pkgs" ] || fail "scripts/build-deb.sh failed"
+	base=$(deb_layer_base) || fail "no Debian 12 root (debootstrap)"
+	kernel=$(deb_kernel_layer "$base") || fail "could not install the Debian 6.12 kernel in the root"
+}
+
 deb_kernel_layer() {
 	local base=$1 v key
 	v=$(apt-cache policy linux-source-6.12 2>/dev/null | sed -n 's/^ *Candidate: *//p')

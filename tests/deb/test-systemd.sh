@@ -25,21 +25,11 @@ REPO=$(cd "$TEST_DIR/../.." && pwd)
 . "$TEST_DIR/lib.sh"
 . "$REPO/tests/kernel/splats.sh"
 
-require_root
-command -v debootstrap >/dev/null || skip "debootstrap not installed (scripts/install-deps.sh deb)"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed (scripts/install-deps.sh kernel)"
-export KVM_RECLAIMD_JOBS=${KVM_RECLAIMD_JOBS:-2}
-start=$(date +%s)
-log_dir=${KERNEL_TEST_LOG_DIR:-$(mktemp -d /tmp/kvm-reclaimd-systemd.XXXXXX)}
-mkdir -p "$log_dir"
-work=$TEST_TMP
-t() { echo "$(( $(date +%s) - $1 ))s"; }
+deb_vm_prelude systemd
 
 # 1. Packages, roots, the guest's programs.
 t0=$(date +%s)
-pkgs=$("$REPO/scripts/build-deb.sh" | tail -1) && [ -d "$pkgs" ] || fail "scripts/build-deb.sh failed"
-base=$(deb_layer_base) || fail "no Debian 12 root (debootstrap)"
-kernel=$(deb_kernel_layer "$base") || fail "could not install the Debian 6.12 kernel in the root"
+deb_vm_roots
 installed=$(deb_installed_layer "$pkgs" "$kernel" "$base") || fail "apt-get install of the packages failed"
 helpers=$("$REPO/tests/kernel/e2e/build-helpers.sh" | tail -1) && [ -x "$helpers/vm_holder" ] ||
 	fail "could not build vm_holder"
