@@ -45,6 +45,15 @@ mkdir -p "$DEB_CACHE/runs" "$DEB_CACHE/layers"
 
 deb_log() { echo "[$(date +%T)] $*" >&2; }
 
+# deb_namespaces_why: nothing when this machine can enter the roots, else
+# why not.  A root is entered in a private mount namespace, and inside a
+# chroot "/" is not a mount point: unshare cannot make it private (EINVAL),
+# and mounts would leak into the host's namespace.
+deb_namespaces_why() {
+	mountpoint -q / ||
+		echo "/ is not a mount point here (a chroot?): the package roots need a private mount namespace; run this on the host or in a container"
+}
+
 # The mirror this host's apt uses (deb822 or one-line sources).
 deb_mirror() {
 	local m
@@ -114,7 +123,7 @@ deb_layer_base() {
 # deb_run [-b HOST:GUEST]... [-r HOST:GUEST]... [-u UPPER] LAYER... -- COMMAND
 # -u keeps the changes in UPPER (a layer in the making) instead of dropping them.
 deb_run() {
-	local binds=() layers=() upper='' tmp lower rc=0 OPTIND=1 opt
+	local binds=() layers=() upper='' tmp lower why rc=0 OPTIND=1 opt
 	while getopts "b:r:u:" opt; do
 		case $opt in
 		b) binds+=("rw:$OPTARG") ;;
@@ -129,6 +138,8 @@ deb_run() {
 	shift
 	lower=$(IFS=:; echo "${layers[*]}")
 
+	why=$(deb_namespaces_why)
+	[[ -z $why ]] || { deb_log "$why"; return 1; }
 	mkdir -p "$DEB_CACHE/apt-archives/partial" "$DEB_CACHE/runs"
 	tmp=$(mktemp -d "$DEB_CACHE/runs/run.XXXXXX")
 	[[ -n $upper ]] || upper=$tmp/upper

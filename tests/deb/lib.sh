@@ -23,6 +23,9 @@ deb_vm_prelude() {
 	require_root
 	command -v debootstrap >/dev/null || skip "debootstrap not installed (scripts/install-deps.sh deb)"
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed (scripts/install-deps.sh kernel)"
+	local why
+	why=$(deb_namespaces_why)
+	[ -z "$why" ] || skip "$why"
 	export KVM_RECLAIMD_JOBS=${KVM_RECLAIMD_JOBS:-2}
 	start=$(date +%s)
 	log_dir=${KERNEL_TEST_LOG_DIR:-$(mktemp -d "/tmp/kvm-reclaimd-$1.XXXXXX")}

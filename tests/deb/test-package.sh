@@ -20,6 +20,8 @@ REPO=$(cd "$TEST_DIR/../.." && pwd)
 
 require_root
 command -v debootstrap >/dev/null || skip "debootstrap not installed (scripts/install-deps.sh deb)"
+why=$(deb_namespaces_why)
+[ -z "$why" ] || skip "$why"
 start=$(date +%s)
 
 meson_version=$(sed -n "s/^ *version *: *'\([^']*\)'.*/\1/p" "$REPO/meson.build" | head -1)
