@@ -60,6 +60,23 @@ rc=0
 secs=$(( $(date +%s) - start ))
 log "qemu exited with $rc after ${secs}s"
 
+# Known and open (kernel/README.md, "Open"): with npt=1 the L2 guest of
+# mmu_reclaim_test's concurrent phase (vCPUs faulting while every command
+# runs) sometimes exits with SHUTDOWN: 4 of about 30 boots of the fast
+# kernel on 2026-12-01, none of the debug one.  Until its cause is known, that one
+# failure, and only in that phase, is reported as a TODO on every run
+# instead of failing it; any other failure of the test fails the run.
+known_open() {
+	[[ $npt == 1 && $1 == mmu_reclaim_test ]] &&
+		tr -d '\r' <"$console" | awk '
+			/^KTEST BEGIN mmu_reclaim_test:/ { in_test = 1 }
+			in_test && /^ok 8 each writer reads its own result/ { concurrent = 1 }
+			in_test && /^ok 9 / { concurrent = 0 }
+			in_test && concurrent && /got: 8 \(SHUTDOWN\)/ { seen = 1 }
+			/^KTEST RESULT mmu_reclaim_test / { in_test = 0 }
+			END { exit !seen }'
+}
+
 pass=0 fail=0
 while read -r name _; do
 	[[ -z $name || $name == \#* ]] && continue
@@ -67,6 +84,8 @@ while read -r name _; do
 	if [[ $res == PASS ]]; then
 		echo "ok - $run $name"
 		pass=$((pass + 1))
+	elif [[ $res == FAIL ]] && known_open "$name"; then
+		echo "not ok - $run $name: the L2 guest exited with SHUTDOWN in the concurrent phase # TODO open, kernel/README.md"
 	else
 		echo "not ok - $run $name: ${res:-no result}"
 		fail=$((fail + 1))
