@@ -13,18 +13,16 @@
 static int line_error(char **ret_error, const char *file, unsigned line, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 static int line_error(char **ret_error, const char *file, unsigned line, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL, *printable = NULL;
+        _cleanup_free_ char *msg = NULL;
         va_list ap;
 
         va_start(ap, fmt);
         if (vasprintf(&msg, fmt, ap) < 0)
                 msg = NULL;
         va_end(ap);
-        /* The line may be anything (a file of garbage): the message goes
-         * to logs and into D-Bus errors, which must be valid UTF-8. */
-        if (msg)
-                printable = strndup_printable(msg, strlen(msg));
-        if (ret_error && !*ret_error && asprintf(ret_error, "%s:%u: %s", file, line, printable ?: "error") < 0)
+        /* The line may be anything (a file of garbage): conf.c, the one
+         * caller, escapes the whole error for logs and D-Bus. */
+        if (ret_error && !*ret_error && asprintf(ret_error, "%s:%u: %s", file, line, msg ?: "error") < 0)
                 *ret_error = NULL;
         return -EINVAL;
 }
